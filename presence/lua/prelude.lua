@@ -1,0 +1,77 @@
+-- Shared by every script. ARGV[1] key prefix ("{sb}:"), ARGV[2] now (ms),
+-- ARGV[3] source, ARGV[4] actor, ARGV[5] audit stream max length.
+-- KEYS[1] is the audit stream, so Redis Cluster routes the script to the
+-- deployment's slot; every other key shares its hash tag.
+local P = ARGV[1]
+local NOW = tonumber(ARGV[2])
+local SRC = ARGV[3]
+local ACTOR = ARGV[4]
+local AUDITMAX = ARGV[5]
+
+local function akey(id) return P .. 'agent:' .. id end
+local function rkey(loop) return P .. 'ready:' .. loop end
+local function ckey(call) return P .. 'call:' .. call end
+local function tkey(call) return P .. 'tried:' .. call end
+local CLAIMS = P .. 'claims'
+
+local function split(s)
+  local t = {}
+  if s then
+    for x in string.gmatch(s, '[^,]+') do t[#t + 1] = x end
+  end
+  return t
+end
+
+local function load(id)
+  local v = redis.call('HMGET', akey(id), 'login', 'status', 'call', 'claim', 'claim_exp', 'idle', 'wrap', 'loops')
+  return {
+    login = v[1] or '1', status = v[2] or 'available', call = v[3] or '', claim = v[4] or '',
+    claim_exp = tonumber(v[5] or '0'), idle = tonumber(v[6] or '0'), wrap = tonumber(v[7] or '0'),
+    loops = v[8] or '',
+  }
+end
+
+-- ready: may be offered calls once out of wrap-up (the index condition).
+local function ready(h)
+  return h.login ~= '0' and h.status == 'available' and h.call == '' and h.claim == ''
+end
+
+-- reindex puts the agent into, or takes them out of, the ready set of every loop they serve.
+local function reindex(id, h)
+  local loops = split(h.loops)
+  if ready(h) then
+    for _, l in ipairs(loops) do redis.call('ZADD', rkey(l), h.idle, id) end
+  else
+    for _, l in ipairs(loops) do redis.call('ZREM', rkey(l), id) end
+  end
+end
+
+local function audit(agent, call, event, detail)
+  redis.call('XADD', KEYS[1], 'MAXLEN', '~', AUDITMAX, '*',
+    'ts', NOW, 'src', SRC, 'actor', ACTOR, 'agent', agent, 'call', call, 'event', event, 'detail', detail)
+end
+
+-- reap drops claims whose call vanished without a dial result or hangup.
+local function reap(limit)
+  local n = 0
+  local due = redis.call('ZRANGEBYSCORE', CLAIMS, '-inf', NOW, 'LIMIT', 0, limit)
+  for _, id in ipairs(due) do
+    redis.call('ZREM', CLAIMS, id)
+    local h = load(id)
+    if h.claim ~= '' and h.claim_exp <= NOW then
+      local call = h.claim
+      redis.call('HDEL', akey(id), 'claim', 'claim_exp')
+      h.claim = ''
+      reindex(id, h)
+      audit(id, call, 'claim-expired', '')
+      n = n + 1
+    end
+  end
+  return n
+end
+
+local function drop_claim(id, h)
+  redis.call('HDEL', akey(id), 'claim', 'claim_exp')
+  redis.call('ZREM', CLAIMS, id)
+  h.claim = ''
+end

@@ -1,0 +1,212 @@
+package presence
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/sentralbord/sentralbord/routing"
+)
+
+var _ routing.Store = (*Store)(nil)
+
+// Store is the Redis implementation of routing.Store.
+type Store struct {
+	c      redis.UniversalClient
+	prefix string // "{sb}:"
+	roster *routing.Roster
+	// Now is the clock; scripts get the time from here so tests can move it.
+	Now func() time.Time
+	// AuditMax caps the audit stream (approximately).
+	AuditMax int64
+	// CallTTL is how long a call's record (tried agents, wrap-up) lives.
+	CallTTL time.Duration
+}
+
+// New returns a Store for the agents and loops of roster. namespace is the
+// hash tag every key shares ("sb" gives "{sb}:agent:…").
+func New(c redis.UniversalClient, namespace string, roster *routing.Roster) *Store {
+	if namespace == "" {
+		namespace = "sb"
+	}
+	return &Store{
+		c: c, prefix: "{" + namespace + "}:", roster: roster,
+		Now: time.Now, AuditMax: 100_000, CallTTL: 12 * time.Hour,
+	}
+}
+
+// Key returns the full key for a suffix such as "audit" or "agent:anna".
+func (s *Store) Key(suffix string) string { return s.prefix + suffix }
+
+func (s *Store) run(ctx context.Context, sc *redis.Script, actor routing.Actor, args ...any) *redis.Cmd {
+	argv := make([]any, 0, 5+len(args))
+	argv = append(argv, s.prefix, s.Now().UnixMilli(), string(actor.Source), actor.Name, s.AuditMax)
+	argv = append(argv, args...)
+	return sc.Run(ctx, s.c, []string{s.Key("audit")}, argv...)
+}
+
+func (s *Store) agent(id routing.AgentID) error {
+	if _, ok := s.roster.Agent(id); !ok {
+		return fmt.Errorf("%w %q", routing.ErrUnknownAgent, id)
+	}
+	return nil
+}
+
+// ClaimLongestIdle implements routing.Store.
+func (s *Store) ClaimLongestIdle(ctx context.Context, req routing.ClaimRequest) (routing.Claim, error) {
+	if _, ok := s.roster.Loop(req.Loop); !ok {
+		return routing.Claim{}, fmt.Errorf("claim: %w %q", routing.ErrUnknownLoop, req.Loop)
+	}
+	args := []any{string(req.Call), string(req.Loop), req.TTL.Milliseconds(), req.WrapUp.Milliseconds(), s.CallTTL.Milliseconds()}
+	for _, a := range req.Exclude {
+		args = append(args, string(a))
+	}
+	res, err := s.run(ctx, claimScript, req.Actor, args...).Slice()
+	if errors.Is(err, redis.Nil) {
+		return routing.Claim{}, routing.ErrNoAgentAvailable
+	}
+	if err != nil {
+		return routing.Claim{}, fmt.Errorf("claim: %w", err)
+	}
+	if len(res) != 2 {
+		return routing.Claim{}, fmt.Errorf("claim: unexpected reply %v", res)
+	}
+	id, _ := res[0].(string)
+	expStr, _ := res[1].(string)
+	exp, err := strconv.ParseInt(expStr, 10, 64)
+	if err != nil || id == "" {
+		return routing.Claim{}, fmt.Errorf("claim: unexpected reply %v", res)
+	}
+	return routing.Claim{Agent: routing.AgentID(id), Call: req.Call, Expiry: time.UnixMilli(exp)}, nil
+}
+
+// Unclaim implements routing.Store.
+func (s *Store) Unclaim(ctx context.Context, call routing.CallID, agent routing.AgentID, tried bool, actor routing.Actor) error {
+	return s.UnclaimWithDetail(ctx, call, agent, tried, "", actor)
+}
+
+// UnclaimWithDetail is Unclaim with a word for the audit entry (the dial status).
+func (s *Store) UnclaimWithDetail(ctx context.Context, call routing.CallID, agent routing.AgentID, tried bool, detail string, actor routing.Actor) error {
+	t := "0"
+	if tried {
+		t = "1"
+	}
+	err := s.run(ctx, unclaimScript, actor, string(call), string(agent), t, s.CallTTL.Milliseconds(), detail).Err()
+	if err != nil {
+		return fmt.Errorf("unclaim: %w", err)
+	}
+	return nil
+}
+
+// Answer implements routing.Store.
+func (s *Store) Answer(ctx context.Context, call routing.CallID, agent routing.AgentID, actor routing.Actor) error {
+	if err := s.agent(agent); err != nil {
+		return fmt.Errorf("answer: %w", err)
+	}
+	if err := s.run(ctx, answerScript, actor, string(call), string(agent), s.CallTTL.Milliseconds()).Err(); err != nil {
+		return fmt.Errorf("answer: %w", err)
+	}
+	return nil
+}
+
+// EndCall implements routing.Store.
+func (s *Store) EndCall(ctx context.Context, call routing.CallID, actor routing.Actor) (routing.AgentID, error) {
+	id, err := s.run(ctx, endCallScript, actor, string(call)).Text()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return "", fmt.Errorf("end call: %w", err)
+	}
+	return routing.AgentID(id), nil
+}
+
+func (s *Store) verb(ctx context.Context, agent routing.AgentID, actor routing.Actor, verb string, args ...any) (bool, error) {
+	if err := s.agent(agent); err != nil {
+		return false, fmt.Errorf("%s: %w", verb, err)
+	}
+	n, err := s.run(ctx, agentScript, actor, append([]any{string(agent), verb}, args...)...).Int()
+	if err != nil {
+		return false, fmt.Errorf("%s: %w", verb, err)
+	}
+	return n == 1, nil
+}
+
+// Login implements routing.Store.
+func (s *Store) Login(ctx context.Context, agent routing.AgentID, actor routing.Actor) (bool, error) {
+	return s.verb(ctx, agent, actor, "login")
+}
+
+// Logout implements routing.Store.
+func (s *Store) Logout(ctx context.Context, agent routing.AgentID, reason routing.LogoutReason, until time.Time, actor routing.Actor) (bool, error) {
+	if _, err := routing.ParseLogoutReason(string(reason)); err != nil {
+		return false, fmt.Errorf("logout: %w", err)
+	}
+	u := ""
+	if !until.IsZero() {
+		u = until.Format(time.DateOnly)
+	}
+	return s.verb(ctx, agent, actor, "logout", string(reason), u)
+}
+
+// SetStatus implements routing.Store.
+func (s *Store) SetStatus(ctx context.Context, agent routing.AgentID, status routing.Status, actor routing.Actor) (bool, error) {
+	if _, err := routing.ParseStatus(string(status)); err != nil {
+		return false, fmt.Errorf("status: %w", err)
+	}
+	return s.verb(ctx, agent, actor, "status", string(status))
+}
+
+// Reap releases claims whose calls vanished; the claim script also reaps, so
+// this only matters when no calls arrive. It returns how many it released.
+func (s *Store) Reap(ctx context.Context) (int, error) {
+	n, err := s.run(ctx, agentScript, routing.Actor{Source: routing.SourceSystem, Name: "reaper"}, "", "reap").Int()
+	if err != nil {
+		return 0, fmt.Errorf("reap: %w", err)
+	}
+	return n, nil
+}
+
+// Sync brings Redis in line with the configuration: every configured agent
+// gets a state (logged in and available when new) and the ready sets hold
+// exactly the configured members of each loop. Run it at start-up.
+func (s *Store) Sync(ctx context.Context) error {
+	actor := routing.Actor{Source: routing.SourceSystem, Name: "sync"}
+	if err := agentScript.Load(ctx, s.c).Err(); err != nil {
+		return fmt.Errorf("sync agents: load script: %w", err)
+	}
+	_, err := s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, a := range s.roster.Agents() {
+			loops := make([]string, 0, 4)
+			for _, l := range s.roster.LoopsOf(a.ID) {
+				loops = append(loops, string(l))
+			}
+			argv := []any{s.prefix, s.Now().UnixMilli(), string(actor.Source), actor.Name, s.AuditMax, string(a.ID), "sync", strings.Join(loops, ",")}
+			agentScript.EvalSha(ctx, p, []string{s.Key("audit")}, argv...)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("sync agents: %w", err)
+	}
+	for _, l := range s.roster.Loops() {
+		want := make(map[string]bool, len(l.Members))
+		for _, m := range l.Members {
+			want[string(m)] = true
+		}
+		have, err := s.c.ZRange(ctx, s.Key("ready:"+string(l.ID)), 0, -1).Result()
+		if err != nil {
+			return fmt.Errorf("sync loop %s: %w", l.ID, err)
+		}
+		for _, id := range have {
+			if !want[id] {
+				if err := s.c.ZRem(ctx, s.Key("ready:"+string(l.ID)), id).Err(); err != nil {
+					return fmt.Errorf("sync loop %s: %w", l.ID, err)
+				}
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,170 @@
+package routing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Result is the outcome of a routing decision as the dialplan sees it.
+type Result string
+
+// Results of Route.
+const (
+	ResultOK    Result = "ok"    // an agent is claimed: ring them
+	ResultNone  Result = "none"  // nobody is free
+	ResultError Result = "error" // routing failed: use the static fallback
+)
+
+// RouteRequest is one call asking for an agent of a loop.
+type RouteRequest struct {
+	Call         CallID
+	Loop         LoopID
+	CallerNumber string
+	CallerName   string
+	Language     string // channel language, "en" for English callers
+}
+
+// Decision is the answer to a RouteRequest.
+type Decision struct {
+	Result Result
+	Loop   Loop
+	Agent  Agent // set when Result is ResultOK
+	// CallerIDNumber is the caller's number with the loop's tag appended
+	// ("90595313-111"), so the agent sees the call came via the switchboard.
+	CallerIDNumber string
+	// Fallback is the loop's static target, for ResultError.
+	Fallback string
+	Err      error // why, for ResultError
+}
+
+// DialStatus is Asterisk's DIALSTATUS (FreeSWITCH's outcome is mapped onto it).
+type DialStatus string
+
+// Dial outcomes; anything but DialAnswer frees the agent for other calls.
+const (
+	DialAnswer      DialStatus = "ANSWER"
+	DialBusy        DialStatus = "BUSY"
+	DialNoAnswer    DialStatus = "NOANSWER"
+	DialCancel      DialStatus = "CANCEL"
+	DialCongestion  DialStatus = "CONGESTION"
+	DialChanUnavail DialStatus = "CHANUNAVAIL"
+)
+
+// Service makes routing decisions. It is safe for concurrent use.
+type Service struct {
+	Roster       *Roster
+	Store        Store
+	Calendar     Calendar
+	Reachability Reachability
+	Log          *slog.Logger
+	Now          func() time.Time
+	// ClaimMargin is added to a loop's ring timeout to make the claim TTL.
+	ClaimMargin time.Duration
+}
+
+// NewService returns a Service with no-op hooks and the wall clock.
+func NewService(roster *Roster, store Store, log *slog.Logger) *Service {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{
+		Roster: roster, Store: store, Calendar: NoCalendar{}, Reachability: AlwaysReachable{},
+		Log: log, Now: time.Now, ClaimMargin: 15 * time.Second,
+	}
+}
+
+// Route claims the longest-idle eligible agent of the requested loop. Errors
+// from the store give ResultError with the loop's fallback; the returned error
+// is the same as Decision.Err.
+func (s *Service) Route(ctx context.Context, req RouteRequest) (Decision, error) {
+	loop, ok := s.Roster.Loop(req.Loop)
+	if !ok {
+		err := fmt.Errorf("route: %w %q", ErrUnknownLoop, req.Loop)
+		return Decision{Result: ResultError, Err: err}, err
+	}
+	d := Decision{Loop: loop, Fallback: loop.Fallback, CallerIDNumber: TaggedNumber(req.CallerNumber, loop.Tag)}
+	actor := Actor{Source: SourceAGI, Name: string(req.Call)}
+	var exclude []AgentID
+	// Each pass claims one agent; hooks may reject them, so at most one pass per member.
+	for range len(loop.Members) + 1 {
+		claim, err := s.Store.ClaimLongestIdle(ctx, ClaimRequest{
+			Call: req.Call, Loop: loop.ID, Exclude: exclude,
+			TTL: loop.RingTimeout + s.ClaimMargin, WrapUp: loop.WrapUp, Actor: actor,
+		})
+		if errors.Is(err, ErrNoAgentAvailable) {
+			d.Result = ResultNone
+			return d, nil
+		}
+		if err != nil {
+			d.Result, d.Err = ResultError, fmt.Errorf("route: %w", err)
+			return d, d.Err
+		}
+		if why := s.hookReason(ctx, claim.Agent); why != "" {
+			s.Log.Debug("claimed agent rejected by hook", "agent", claim.Agent, "reason", why)
+			exclude = append(exclude, claim.Agent)
+			if err := s.Store.Unclaim(ctx, req.Call, claim.Agent, false, actor); err != nil {
+				d.Result, d.Err = ResultError, fmt.Errorf("route: unclaim: %w", err)
+				return d, d.Err
+			}
+			continue
+		}
+		agent, _ := s.Roster.Agent(claim.Agent)
+		d.Result, d.Agent = ResultOK, agent
+		return d, nil
+	}
+	d.Result = ResultNone
+	return d, nil
+}
+
+// hookReason asks the calendar and reachability hooks about agent; a failing
+// hook is logged and does not block routing.
+func (s *Service) hookReason(ctx context.Context, agent AgentID) string {
+	if b, err := s.Calendar.BusyAt(ctx, agent, s.Now()); err != nil {
+		s.Log.Warn("calendar check failed", "agent", agent, "err", err)
+	} else if b.Busy {
+		return reasonCalendar(b)
+	}
+	if ok, err := s.Reachability.Reachable(ctx, agent); err != nil {
+		s.Log.Warn("reachability check failed", "agent", agent, "err", err)
+	} else if !ok {
+		return "phone unreachable"
+	}
+	return ""
+}
+
+// DialResult records the outcome of ringing agent for call. ANSWER puts the
+// agent on the call; anything else frees them and marks them tried.
+func (s *Service) DialResult(ctx context.Context, call CallID, agent AgentID, status DialStatus) error {
+	actor := Actor{Source: SourceAGI, Name: string(call)}
+	if status == DialAnswer {
+		if err := s.Store.Answer(ctx, call, agent, actor); err != nil {
+			return fmt.Errorf("dial result: %w", err)
+		}
+		return nil
+	}
+	if err := s.Store.Unclaim(ctx, call, agent, true, actor); err != nil {
+		return fmt.Errorf("dial result: %w", err)
+	}
+	return nil
+}
+
+// Hangup releases everything call holds. It is safe to call more than once.
+func (s *Service) Hangup(ctx context.Context, call CallID) (AgentID, error) {
+	a, err := s.Store.EndCall(ctx, call, Actor{Source: SourceAGI, Name: string(call)})
+	if err != nil {
+		return "", fmt.Errorf("hangup: %w", err)
+	}
+	return a, nil
+}
+
+// TaggedNumber appends the loop's tag to the caller's number: "90595313-111".
+// An unknown number stays as Asterisk reports it.
+func TaggedNumber(number, tag string) string {
+	if number == "" || tag == "" {
+		return number
+	}
+	return number + "-" + tag
+}

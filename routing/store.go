@@ -1,0 +1,86 @@
+package routing
+
+import (
+	"context"
+	"time"
+)
+
+// Store keeps agent state and performs the atomic steps of a call. The presence
+// package implements it on Redis; every method that changes more than one
+// thing does so atomically and appends to the audit stream.
+type Store interface {
+	// ClaimLongestIdle claims, across every loop the agent belongs to, the
+	// agent of req.Loop who has been idle the longest and is eligible by state
+	// (logged in, available, not on a call, not claimed, out of wrap-up, not
+	// excluded and not already tried on this call). It returns
+	// ErrNoAgentAvailable when nobody is.
+	ClaimLongestIdle(ctx context.Context, req ClaimRequest) (Claim, error)
+	// Unclaim drops the claim call holds on agent without touching the idle
+	// clock. With tried set the agent is remembered as tried for this call.
+	Unclaim(ctx context.Context, call CallID, agent AgentID, tried bool, actor Actor) error
+	// Answer turns call's claim on agent into "on call".
+	Answer(ctx context.Context, call CallID, agent AgentID, actor Actor) error
+	// EndCall releases whatever call holds: an answered call puts its agent
+	// into wrap-up and restarts the idle clock; an open claim is dropped.
+	// It returns the agent that was released ("" when none).
+	EndCall(ctx context.Context, call CallID, actor Actor) (AgentID, error)
+
+	// Login, Logout and SetStatus report whether anything changed, so verbs
+	// can be idempotent.
+	Login(ctx context.Context, agent AgentID, actor Actor) (bool, error)
+	Logout(ctx context.Context, agent AgentID, reason LogoutReason, until time.Time, actor Actor) (bool, error)
+	SetStatus(ctx context.Context, agent AgentID, status Status, actor Actor) (bool, error)
+
+	// States returns the state of each agent; agents never seen get the
+	// default state (logged in, available).
+	States(ctx context.Context, agents []AgentID) (map[AgentID]AgentState, error)
+}
+
+// ClaimRequest asks the store to claim an agent of a loop for a call.
+type ClaimRequest struct {
+	Call    CallID
+	Loop    LoopID
+	Exclude []AgentID
+	// TTL is how long the claim lives without an answer; it covers the ring
+	// timeout plus a margin so a vanished call never holds an agent.
+	TTL time.Duration
+	// WrapUp is recorded on the call and applied when it ends.
+	WrapUp time.Duration
+	Actor  Actor
+}
+
+// Claim is an agent held for a call.
+type Claim struct {
+	Agent  AgentID
+	Call   CallID
+	Expiry time.Time
+}
+
+// Calendar tells whether an agent is busy in their calendar at a moment.
+type Calendar interface {
+	BusyAt(ctx context.Context, agent AgentID, at time.Time) (Busy, error)
+}
+
+// Busy describes a calendar entry that makes an agent unavailable.
+type Busy struct {
+	Busy  bool
+	Until time.Time
+	What  string // subject or free/busy word, never personal data
+}
+
+// Reachability tells whether an agent's phone can ring (registered, not in use).
+type Reachability interface {
+	Reachable(ctx context.Context, agent AgentID) (bool, error)
+}
+
+// NoCalendar is a Calendar in which nobody is ever busy.
+type NoCalendar struct{}
+
+// BusyAt implements Calendar.
+func (NoCalendar) BusyAt(context.Context, AgentID, time.Time) (Busy, error) { return Busy{}, nil }
+
+// AlwaysReachable is a Reachability in which every phone can ring.
+type AlwaysReachable struct{}
+
+// Reachable implements Reachability.
+func (AlwaysReachable) Reachable(context.Context, AgentID) (bool, error) { return true, nil }
