@@ -28,6 +28,9 @@ type Store struct {
 	CallTTL time.Duration
 }
 
+// syncBatch bounds one pipeline of Sync so a large roster never meets a write timeout.
+const syncBatch = 500
+
 // New returns a Store for the agents and loops of roster. namespace is the
 // hash tag every key shares ("sb" gives "{sb}:agent:…").
 func New(c redis.UniversalClient, namespace string, roster *routing.Roster) *Store {
@@ -177,19 +180,23 @@ func (s *Store) Sync(ctx context.Context) error {
 	if err := agentScript.Load(ctx, s.c).Err(); err != nil {
 		return fmt.Errorf("sync agents: load script: %w", err)
 	}
-	_, err := s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for _, a := range s.roster.Agents() {
-			loops := make([]string, 0, 4)
-			for _, l := range s.roster.LoopsOf(a.ID) {
-				loops = append(loops, string(l))
+	agents := s.roster.Agents()
+	for start := 0; start < len(agents); start += syncBatch {
+		batch := agents[start:min(start+syncBatch, len(agents))]
+		_, err := s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for _, a := range batch {
+				loops := make([]string, 0, 4)
+				for _, l := range s.roster.LoopsOf(a.ID) {
+					loops = append(loops, string(l))
+				}
+				argv := []any{s.prefix, s.Now().UnixMilli(), string(actor.Source), actor.Name, s.AuditMax, string(a.ID), "sync", strings.Join(loops, ",")}
+				agentScript.EvalSha(ctx, p, []string{s.Key("audit")}, argv...)
 			}
-			argv := []any{s.prefix, s.Now().UnixMilli(), string(actor.Source), actor.Name, s.AuditMax, string(a.ID), "sync", strings.Join(loops, ",")}
-			agentScript.EvalSha(ctx, p, []string{s.Key("audit")}, argv...)
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("sync agents: %w", err)
 		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("sync agents: %w", err)
 	}
 	for _, l := range s.roster.Loops() {
 		want := make(map[string]bool, len(l.Members))

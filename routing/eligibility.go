@@ -60,12 +60,28 @@ func (s *Service) Explain(ctx context.Context, loopID LoopID) ([]Candidate, erro
 	if !ok {
 		return nil, fmt.Errorf("explain: %w %q", ErrUnknownLoop, loopID)
 	}
-	return s.Candidates(ctx, loop.Members)
+	out, err := s.Describe(ctx, loop.Members)
+	if err != nil {
+		return nil, err
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		ei, ej := out[i].Reason == "", out[j].Reason == ""
+		if ei != ej {
+			return ei
+		}
+		if !ei {
+			return false
+		}
+		// Same order as the store's index: idle time, then id.
+		ti, tj := out[i].State.IdleSince.UnixMilli(), out[j].State.IdleSince.UnixMilli()
+		return ti < tj || ti == tj && out[i].Agent.ID < out[j].Agent.ID
+	})
+	return out, nil
 }
 
-// Candidates returns the given agents with their state and reason, eligible
-// first, longest idle first.
-func (s *Service) Candidates(ctx context.Context, ids []AgentID) ([]Candidate, error) {
+// Describe returns the given agents, in the given order, with their state and
+// the reason each cannot take a queue call now.
+func (s *Service) Describe(ctx context.Context, ids []AgentID) ([]Candidate, error) {
 	states, err := s.Store.States(ctx, ids)
 	if err != nil {
 		return nil, fmt.Errorf("agent states: %w", err)
@@ -81,15 +97,5 @@ func (s *Service) Candidates(ctx context.Context, ids []AgentID) ([]Candidate, e
 		}
 		out = append(out, Candidate{Agent: a, State: st, Reason: reason})
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		ei, ej := out[i].Reason == "", out[j].Reason == ""
-		if ei != ej {
-			return ei
-		}
-		if ei {
-			return out[i].State.IdleSince.Before(out[j].State.IdleSince)
-		}
-		return false
-	})
 	return out, nil
 }

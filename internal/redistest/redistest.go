@@ -55,7 +55,7 @@ func (s *Server) start(tb testing.TB, bin string, port int) {
 			p = freePort(tb)
 		}
 		cmd := exec.Command(bin, "--port", strconv.Itoa(p), "--bind", "127.0.0.1",
-			"--dir", s.dir, "--save", "", "--appendonly", "yes", "--appendfsync", "always")
+			"--dir", s.dir, "--save", "", "--appendonly", "yes", "--appendfsync", "everysec")
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 		if err := cmd.Start(); err != nil {
 			tb.Fatalf("start redis-server: %v", err)
