@@ -1,0 +1,171 @@
+package agi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+
+	"github.com/sentralbord/sentralbord/routing"
+)
+
+// routeVars are the channel variables of one route request.
+type routeVars struct {
+	result                                 routing.Result
+	loop, agent, agentName, dial, timeout  string
+	callerNum, callerName, fallback, cause string
+}
+
+// pairs lists every variable but VarResult, in the order they are set.
+func (v routeVars) pairs() [][2]string {
+	return [][2]string{
+		{VarLoop, v.loop},
+		{VarAgent, v.agent},
+		{VarAgentName, v.agentName},
+		{VarDial, v.dial},
+		{VarTimeout, v.timeout},
+		{VarCallerIDNum, v.callerNum},
+		{VarCallerIDName, v.callerName},
+		{VarFallback, v.fallback},
+		{VarError, v.cause},
+	}
+}
+
+// route claims an agent of the requested loop and tells the dialplan whom to
+// ring. A claim made here is released unless SB_RESULT=ok reached Asterisk
+// while the channel was up: on a failed SET, a hangup, a timeout or a panic.
+func (rt *Routes) route(ctx context.Context, s *Session) error {
+	env := s.Env()
+	call := routing.CallID(env.UniqueID)
+	loop := env.Param("loop", 1)
+	// The dialplan runs route again after an unanswered ring; clear the
+	// previous run's result first so a failure below cannot leave it "ok".
+	if err := s.Set(ctx, VarResult, ""); err != nil {
+		return fmt.Errorf("route: %w", err)
+	}
+	v := routeVars{result: routing.ResultError, loop: loop, callerName: env.CallerIDName}
+	if loop == "" {
+		s.Log().Warn("route request without a loop")
+		v.cause = "missing loop"
+		return rt.publish(ctx, s, v)
+	}
+	if hungUp(s) {
+		return fmt.Errorf("route: %w", ErrHangup)
+	}
+	req := routing.RouteRequest{
+		Call: call, Loop: routing.LoopID(loop),
+		CallerNumber: env.CallerID, CallerName: env.CallerIDName, Language: env.Language,
+	}
+	dec, derr, late := callWithin(ctx, rt.budget(), s.Hungup(), s.Log(),
+		func(c context.Context) (routing.Decision, error) { return rt.Router.Route(c, req) })
+	if late != nil {
+		rt.releaseLate(ctx, s, call, late)
+	}
+	if errors.Is(derr, ErrHangup) {
+		return fmt.Errorf("route: %w", derr)
+	}
+	v.fallback, v.callerNum = dec.Loop.Fallback, dec.CallerIDNumber
+	if dec.Fallback != "" {
+		v.fallback = dec.Fallback
+	}
+	if derr == nil && dec.Result == routing.ResultError {
+		derr = dec.Err
+		if derr == nil {
+			derr = errors.New("router gave result error without a cause")
+		}
+	}
+	switch {
+	case derr != nil:
+		s.Log().Warn("routing failed; dialplan falls back", "loop", loop, "err", derr)
+		if dec.Result == routing.ResultOK { // a claim together with an error: do not keep it
+			rt.release(ctx, s.Log(), call, "router claimed and failed")
+		}
+		v.cause = reason(derr)
+		return rt.publish(ctx, s, v)
+	case dec.Result == routing.ResultNone:
+		s.Log().Info("no agent free", "loop", loop)
+		v.result = routing.ResultNone
+		return rt.publish(ctx, s, v)
+	case dec.Result != routing.ResultOK:
+		s.Log().Error("router gave an unknown result", "loop", loop, "result", short(string(dec.Result)))
+		v.cause = "routing failed"
+		return rt.publish(ctx, s, v)
+	}
+	return rt.ring(ctx, s, v, dec)
+}
+
+// ring publishes a claimed agent; the claim is released unless that works.
+func (rt *Routes) ring(ctx context.Context, s *Session, v routeVars, dec routing.Decision) error {
+	call := routing.CallID(s.Env().UniqueID)
+	s.LogWith("agent", dec.Agent.ID)
+	committed := false
+	defer func() {
+		// Runs on a panic below too; the connection goroutine recovers it.
+		if !committed {
+			rt.release(ctx, s.Log(), call, "route not completed")
+		}
+	}()
+	if dec.Agent.AsteriskDial == "" {
+		s.Log().Error("claimed agent has no Asterisk dial string", "loop", v.loop)
+		v.cause = "agent not dialable"
+		return rt.publish(ctx, s, v)
+	}
+	v.result = routing.ResultOK
+	v.agent, v.agentName, v.dial = string(dec.Agent.ID), dec.Agent.Name, dec.Agent.AsteriskDial
+	v.timeout = seconds(dec.Loop.RingTimeout.Seconds())
+	if err := rt.publish(ctx, s, v); err != nil {
+		return err
+	}
+	committed = true
+	s.Log().Info("agent claimed", "loop", v.loop, "ring_timeout", v.timeout)
+	return nil
+}
+
+// publish sets the variables, then VarResult. An ok result is not published
+// to a channel that hung up meanwhile: Asterisk still accepts SET VARIABLE on
+// a dead channel, so only the HANGUP notice tells. Replies are ordered after
+// that notice, so once the last SET is answered the check is exact.
+func (rt *Routes) publish(ctx context.Context, s *Session, v routeVars) error {
+	for _, kv := range v.pairs() {
+		if err := s.Set(ctx, kv[0], kv[1]); err != nil {
+			return fmt.Errorf("route: %w", err)
+		}
+	}
+	if v.result == routing.ResultOK && hungUp(s) {
+		return fmt.Errorf("route: %w", ErrHangup)
+	}
+	if err := s.Set(ctx, VarResult, string(v.result)); err != nil {
+		return fmt.Errorf("route: %w", err)
+	}
+	return nil
+}
+
+// releaseLate waits for a decision that came after the budget or the hangup
+// and releases it if it claimed an agent.
+func (rt *Routes) releaseLate(ctx context.Context, s *Session, call routing.CallID, late <-chan outcome[routing.Decision]) {
+	log := s.Log()
+	go func() {
+		o := <-late
+		if o.err == nil && o.v.Result == routing.ResultOK {
+			rt.release(ctx, log.With("agent", o.v.Agent.ID), call, "decision came too late")
+		}
+	}()
+}
+
+func hungUp(s *Session) bool {
+	select {
+	case <-s.Hungup():
+		return true
+	default:
+		return false
+	}
+}
+
+// seconds renders a ring timeout for Dial(), rounded up; "" when unset.
+func seconds(sec float64) string {
+	if sec <= 0 {
+		return ""
+	}
+	return strconv.Itoa(int(math.Ceil(sec)))
+}

@@ -1,0 +1,216 @@
+package agi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/sentralbord/sentralbord/routing"
+)
+
+// Router is what the switchboard's requests need from routing; a
+// *routing.Service satisfies it.
+type Router interface {
+	Route(ctx context.Context, req routing.RouteRequest) (routing.Decision, error)
+	DialResult(ctx context.Context, call routing.CallID, agent routing.AgentID, status routing.DialStatus) error
+	Hangup(ctx context.Context, call routing.CallID) (routing.AgentID, error)
+}
+
+var _ Router = (*routing.Service)(nil)
+
+// Requests: the path of the AGI URL, agi://127.0.0.1:4573/<request>.
+const (
+	// RequestRoute claims an agent of a loop: /route?loop=<id> or /route,<id>.
+	RequestRoute = "route"
+	// RequestDialResult reports how ringing the agent went:
+	// /dialresult?agent=<id>&status=${DIALSTATUS} or
+	// /dialresult,${SB_AGENT},${DIALSTATUS}.
+	RequestDialResult = "dialresult"
+	// RequestHangup releases whatever the call holds; run it from the h
+	// extension: /hangup.
+	RequestHangup = "hangup"
+)
+
+// Channel variables. A route request sets all of them on every run, empty
+// where they do not apply, and VarResult last: a session that fails half-way
+// leaves VarResult empty, which the dialplan must treat like "error" and take
+// its static fallback. dialresult and hangup set VarResult (and VarError).
+const (
+	VarResult       = "SB_RESULT"        // ok | none | error
+	VarLoop         = "SB_LOOP"          // the loop asked for
+	VarAgent        = "SB_AGENT"         // claimed agent's id: pass it to dialresult
+	VarAgentName    = "SB_AGENT_NAME"    // claimed agent's display name
+	VarDial         = "SB_DIAL"          // what to Dial(): the agent's Asterisk dial string
+	VarTimeout      = "SB_TIMEOUT"       // ring timeout in whole seconds, for Dial()
+	VarCallerIDNum  = "SB_CALLERID_NUM"  // caller's number with the loop's tag: "90595313-111"; empty: keep
+	VarCallerIDName = "SB_CALLERID_NAME" // name to present to the agent
+	VarFallback     = "SB_FALLBACK"      // the loop's static target, for none and error
+	VarError        = "SB_ERROR"         // short reason with error: "timeout", "unknown loop" …
+)
+
+// Routes serves the switchboard's requests with a Router.
+type Routes struct {
+	Router Router
+	// DecisionBudget bounds a routing decision and a dial result (500ms):
+	// past it the dialplan gets SB_RESULT=error and its fallback, even when
+	// the Router ignores its context.
+	DecisionBudget time.Duration
+	// ReleaseTimeout bounds releasing a call's claim (2s).
+	ReleaseTimeout time.Duration
+}
+
+// ServeAGI dispatches on the request path.
+func (rt *Routes) ServeAGI(ctx context.Context, s *Session) error {
+	if rt.Router == nil {
+		return errors.New("agi routes: no router")
+	}
+	switch req := s.Env().Request; req {
+	case RequestRoute:
+		return rt.route(ctx, s)
+	case RequestDialResult:
+		return rt.dialResult(ctx, s)
+	case RequestHangup:
+		return rt.hangup(ctx, s)
+	default:
+		s.Log().Warn("unknown agi request")
+		return rt.result(ctx, s, routing.ResultError, "unknown request")
+	}
+}
+
+func (rt *Routes) budget() time.Duration {
+	if rt.DecisionBudget > 0 {
+		return rt.DecisionBudget
+	}
+	return 500 * time.Millisecond
+}
+
+func (rt *Routes) releaseTimeout() time.Duration {
+	if rt.ReleaseTimeout > 0 {
+		return rt.ReleaseTimeout
+	}
+	return 2 * time.Second
+}
+
+// result sets VarError, then VarResult.
+func (rt *Routes) result(ctx context.Context, s *Session, r routing.Result, reason string) error {
+	if err := s.Set(ctx, VarError, reason); err != nil {
+		return err
+	}
+	return s.Set(ctx, VarResult, string(r))
+}
+
+var (
+	errBudget = errors.New("decision budget exceeded")
+	errPanic  = errors.New("panic in router")
+)
+
+type outcome[T any] struct {
+	v   T
+	err error
+}
+
+// callWithin runs f in its own goroutine under budget, so a Router blocked on
+// a slow store, ignoring its context, cannot hold the call past the budget;
+// abort (the channel hanging up) gives up early too. When it gives up, late
+// delivers f's outcome once it arrives, so a claim made too late can be
+// released. A panic in f becomes an error.
+func callWithin[T any](ctx context.Context, budget time.Duration, abort <-chan struct{},
+	log *slog.Logger, f func(context.Context) (T, error)) (T, error, <-chan outcome[T]) {
+	cctx, cancel := context.WithTimeout(ctx, budget)
+	defer cancel()
+	ch := make(chan outcome[T], 1)
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				log.Error("panic in router", "panic", r, "stack", string(debug.Stack()))
+				ch <- outcome[T]{err: fmt.Errorf("%w: %v", errPanic, r)}
+			}
+		}()
+		v, err := f(cctx)
+		ch <- outcome[T]{v: v, err: err}
+	}()
+	var zero T
+	select {
+	case o := <-ch:
+		return o.v, o.err, nil
+	case <-cctx.Done():
+	case <-abort:
+	}
+	select {
+	case o := <-ch: // it made it after all
+		return o.v, o.err, nil
+	default:
+	}
+	switch {
+	case cctx.Err() == nil:
+		return zero, ErrHangup, ch
+	case ctx.Err() != nil:
+		return zero, ctx.Err(), ch
+	}
+	return zero, errBudget, ch
+}
+
+// release frees what call holds so no agent stays claimed by a call that will
+// not ring them. It outlives the session's context; claims also expire on
+// their own, so a failure here is logged, not fatal.
+func (rt *Routes) release(ctx context.Context, log *slog.Logger, call routing.CallID, why string) {
+	rctx := context.WithoutCancel(ctx)
+	agent, err, _ := callWithin(rctx, rt.releaseTimeout(), nil, log, func(c context.Context) (routing.AgentID, error) {
+		return rt.Router.Hangup(c, call)
+	})
+	if err != nil {
+		log.Error("releasing claim failed; it expires on its own", "why", why, "err", err)
+		return
+	}
+	log.Info("claim released", "why", why, "released_agent", agent)
+}
+
+// reason is the short text for VarError. It names the kind of failure only:
+// details go to the log.
+func reason(err error) string {
+	switch {
+	case errors.Is(err, routing.ErrUnknownLoop):
+		return "unknown loop"
+	case errors.Is(err, routing.ErrUnknownAgent):
+		return "unknown agent"
+	case errors.Is(err, routing.ErrUnknownCall):
+		return "unknown call"
+	case errors.Is(err, routing.ErrStoreUnavailable):
+		return "store unavailable"
+	case errors.Is(err, errBudget), errors.Is(err, context.DeadlineExceeded):
+		return "timeout"
+	case errors.Is(err, errPanic):
+		return "internal error"
+	}
+	return "routing failed"
+}
+
+// validID accepts what a configured id looks like: 1–64 printable
+// characters without spaces.
+func validID(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !unicode.IsPrint(r) || unicode.IsSpace(r) || r == unicode.ReplacementChar {
+			return false
+		}
+	}
+	return true
+}
+
+// short makes untrusted input fit for a log line: bounded, valid UTF-8 and
+// with anything that looks like a phone number masked.
+func short(s string) string {
+	const max = 32
+	s = maskDigitRuns(s)
+	if len(s) > max {
+		s = s[:max] + "…"
+	}
+	return strings.ToValidUTF8(s, "?")
+}

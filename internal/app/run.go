@@ -1,0 +1,164 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/sentralbord/sentralbord/agi"
+	"github.com/sentralbord/sentralbord/config"
+	"github.com/sentralbord/sentralbord/presence"
+	"github.com/sentralbord/sentralbord/routing"
+)
+
+// Options configure Run.
+type Options struct {
+	Config    *config.Config
+	Redis     RedisConfig
+	Namespace string
+	// AGIListen overrides the configuration's address; "127.0.0.1:0" in tests.
+	AGIListen string
+	Log       *slog.Logger
+	// DrainTimeout bounds how long calls in flight may take after the first
+	// stop signal.
+	DrainTimeout time.Duration
+	// Ready, when set, is called once every server is listening.
+	Ready func(Addrs)
+}
+
+// Addrs are the addresses the servers bound.
+type Addrs struct {
+	AGI   net.Addr
+	Redis string
+}
+
+// Run serves until ctx ends, then drains calls in flight; hard ending stops
+// them at once (a second signal). It returns the first server error.
+func Run(ctx, hard context.Context, o Options) error {
+	log := o.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	cfg := o.Config
+	if o.Redis.Embedded {
+		m, err := StartEmbedded(o.Redis.Addrs[0])
+		if err != nil {
+			return err
+		}
+		defer m.Close()
+		log.Warn("no Redis configured: using the embedded in-memory server; state is lost when serve stops", "addr", m.Addr())
+	}
+	budget := cfg.Server.DecisionBudget
+	client := o.Redis.Client(budget)
+	defer client.Close()
+
+	ns := o.Namespace
+	if ns == "" {
+		ns = cfg.Server.Namespace
+	}
+	store := presence.New(client, ns, cfg.Roster())
+	if err := syncWithRetry(ctx, store, log); err != nil {
+		return err
+	}
+	svc := routing.NewService(cfg.Roster(), store, log)
+
+	addr := o.AGIListen
+	if addr == "" {
+		addr = cfg.Server.AGIListen
+	}
+	ln, err := Listen(ctx, addr)
+	if err != nil {
+		return fmt.Errorf("agi listen: %w", err)
+	}
+	srv := &agi.Server{
+		Handler: &agi.Routes{Router: svc, DecisionBudget: budget},
+		Log:     log, DrainTimeout: o.DrainTimeout,
+	}
+
+	var wg sync.WaitGroup
+	errs := make(chan error, 2)
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		errs <- srv.Serve(ctx, ln)
+	}()
+	go func() {
+		defer wg.Done()
+		reapLoop(ctx, store, log)
+	}()
+	go func() {
+		<-hard.Done()
+		srv.Close()
+	}()
+	go func() {
+		select {
+		case <-srv.Ready():
+			log.Info("serving", "agi", ln.Addr().String(), "redis", o.Redis.String(), "config", cfg.File)
+			if o.Ready != nil {
+				o.Ready(Addrs{AGI: ln.Addr(), Redis: o.Redis.Addrs[0]})
+			}
+		case <-ctx.Done():
+		}
+	}()
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil && !errors.Is(err, context.Canceled) {
+			return err
+		}
+	}
+	return nil
+}
+
+// syncWithRetry aligns Redis with the configuration; Redis may still be
+// starting (compose), so it retries until ctx ends.
+func syncWithRetry(ctx context.Context, store *presence.Store, log *slog.Logger) error {
+	delay := 200 * time.Millisecond
+	for {
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err := store.Sync(sctx)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		log.Error("cannot sync agent state with Redis; retrying", "err", err, "in", delay)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("sync with redis: %w", err)
+		case <-time.After(delay):
+		}
+		delay = min(delay*2, 5*time.Second)
+	}
+}
+
+// reapLoop releases claims of vanished calls even when no new calls arrive.
+func reapLoop(ctx context.Context, store *presence.Store, log *slog.Logger) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			rctx, cancel := context.WithTimeout(ctx, time.Second)
+			n, err := store.Reap(rctx)
+			cancel()
+			switch {
+			case err != nil && ctx.Err() == nil:
+				log.Warn("reap expired claims", "err", err)
+			case n > 0:
+				log.Info("released claims of vanished calls", "count", n)
+			}
+		}
+	}
+}
+
+// Listen opens a TCP listener; the kernel's backlog (somaxconn) applies.
+func Listen(ctx context.Context, addr string) (net.Listener, error) {
+	var lc net.ListenConfig
+	return lc.Listen(ctx, "tcp", addr)
+}
