@@ -24,7 +24,7 @@ func parseDialStatus(s string) (routing.DialStatus, bool) {
 	return "", false
 }
 
-// dialResult records how ringing an agent went.
+// dialResult records how ringing an agent went: dialresult,<agent>,<DIALSTATUS>[,<call>].
 //
 // Bad input is answered with SB_RESULT=error and a log line. Without a valid
 // agent id nothing can be recorded; the hangup request or the claim's expiry
@@ -35,6 +35,16 @@ func parseDialStatus(s string) (routing.DialStatus, bool) {
 func (rt *Routes) dialResult(ctx context.Context, s *Session) error {
 	env := s.Env()
 	call := routing.CallID(env.UniqueID)
+	// From the agent's channel (Dial's U option, the moment they answer) the
+	// caller's uniqueid comes as the third argument: the route's call id.
+	if c := strings.TrimSpace(env.Param("call", 3)); c != "" {
+		if !validID(c) {
+			s.Log().Warn("dialresult with an invalid call id; nothing recorded", "call", short(c))
+			return rt.result(ctx, s, routing.ResultError, "bad call")
+		}
+		call = routing.CallID(c)
+		s.LogWith("call", c)
+	}
 	agent := strings.TrimSpace(env.Param("agent", 1))
 	raw := env.Param("status", 2)
 	if !validID(agent) {

@@ -69,6 +69,10 @@ func (rt *Routes) route(ctx context.Context, s *Session) error {
 	if dec.Fallback != "" {
 		v.fallback = dec.Fallback
 	}
+	if f, ok := rt.Router.(Fallbacker); ok && v.fallback == "" {
+		// The decision timed out or failed before naming the loop's fallback.
+		v.fallback = f.Fallback(routing.LoopID(loop))
+	}
 	if derr == nil && dec.Result == routing.ResultError {
 		derr = dec.Err
 		if derr == nil {

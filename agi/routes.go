@@ -23,6 +23,15 @@ type Router interface {
 
 var _ Router = (*routing.Service)(nil)
 
+// Fallbacker is optionally implemented by a Router that knows a loop's
+// static fallback without asking the store, so that SB_FALLBACK is set even
+// when the decision timed out.
+type Fallbacker interface {
+	Fallback(loop routing.LoopID) string
+}
+
+var _ Fallbacker = (*routing.Service)(nil)
+
 // Requests: the path of the AGI URL, agi://127.0.0.1:4573/<request>.
 const (
 	// RequestRoute claims an agent of a loop: /route?loop=<id> or /route,<id>.

@@ -160,6 +160,13 @@ func (s *Service) Hangup(ctx context.Context, call CallID) (AgentID, error) {
 	return a, nil
 }
 
+// Fallback returns the loop's static dial target ("" for an unknown loop).
+// It needs no store, so it is there when the store is not.
+func (s *Service) Fallback(loop LoopID) string {
+	l, _ := s.Roster.Loop(loop)
+	return l.Fallback
+}
+
 // TaggedNumber appends the loop's tag to the caller's number: "90595313-111".
 // An unknown number stays as Asterisk reports it.
 func TaggedNumber(number, tag string) string {

@@ -44,7 +44,9 @@ func (f *fakeStore) Login(context.Context, AgentID, Actor) (bool, error) { retur
 func (f *fakeStore) Logout(context.Context, AgentID, LogoutReason, time.Time, Actor) (bool, error) {
 	return true, nil
 }
-func (f *fakeStore) SetStatus(context.Context, AgentID, Status, Actor) (bool, error) { return true, nil }
+func (f *fakeStore) SetStatus(context.Context, AgentID, Status, Actor) (bool, error) {
+	return true, nil
+}
 func (f *fakeStore) States(_ context.Context, ids []AgentID) (map[AgentID]AgentState, error) {
 	if f.states == nil {
 		m := map[AgentID]AgentState{}
@@ -58,7 +60,9 @@ func (f *fakeStore) States(_ context.Context, ids []AgentID) (map[AgentID]AgentS
 
 type calendarFunc func(AgentID) Busy
 
-func (f calendarFunc) BusyAt(_ context.Context, a AgentID, _ time.Time) (Busy, error) { return f(a), nil }
+func (f calendarFunc) BusyAt(_ context.Context, a AgentID, _ time.Time) (Busy, error) {
+	return f(a), nil
+}
 
 func testRoster(t *testing.T) *Roster {
 	t.Helper()

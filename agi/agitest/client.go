@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -171,16 +170,6 @@ func (c *Client) result() Result {
 	}
 	r.Commands = append([]string(nil), c.res.Commands...)
 	return r
-}
-
-// Names returns the keys of vars, sorted; handy in test failure messages.
-func Names(vars map[string]string) []string {
-	names := make([]string, 0, len(vars))
-	for k := range vars {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	return names
 }
 
 func (c *Client) run(conn net.Conn, call Call) error {

@@ -134,6 +134,7 @@ func (rc RedisConfig) Client(budget time.Duration) redis.UniversalClient {
 		PoolTimeout:           budget,
 		ContextTimeoutEnabled: true,
 		MaxRetries:            1,
+		DialerRetries:         1, // a refused connection fails the call's decision now, not after 5 dials
 		MinRetryBackoff:       10 * time.Millisecond,
 		MaxRetryBackoff:       50 * time.Millisecond,
 		PoolSize:              64,

@@ -26,6 +26,9 @@ type Options struct {
 	// DrainTimeout bounds how long calls in flight may take after the first
 	// stop signal.
 	DrainTimeout time.Duration
+	// ClaimMargin, when positive, replaces the margin added to a loop's ring
+	// timeout to make a claim's lifetime (15s).
+	ClaimMargin time.Duration
 	// Ready, when set, is called once every server is listening.
 	Ready func(Addrs)
 }
@@ -61,10 +64,10 @@ func Run(ctx, hard context.Context, o Options) error {
 		ns = cfg.Server.Namespace
 	}
 	store := presence.New(client, ns, cfg.Roster())
-	if err := syncWithRetry(ctx, store, log); err != nil {
-		return err
-	}
 	svc := routing.NewService(cfg.Roster(), store, log)
+	if o.ClaimMargin > 0 {
+		svc.ClaimMargin = o.ClaimMargin
+	}
 
 	addr := o.AGIListen
 	if addr == "" {
@@ -75,13 +78,18 @@ func Run(ctx, hard context.Context, o Options) error {
 		return fmt.Errorf("agi listen: %w", err)
 	}
 	srv := &agi.Server{
-		Handler: &agi.Routes{Router: svc, DecisionBudget: budget},
+		// The decision gets 80% of the budget; the rest is for telling Asterisk.
+		Handler: &agi.Routes{Router: svc, DecisionBudget: budget - budget/5},
 		Log:     log, DrainTimeout: o.DrainTimeout,
 	}
 
 	var wg sync.WaitGroup
 	errs := make(chan error, 2)
-	wg.Add(2)
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		syncLoop(ctx, store, log)
+	}()
 	go func() {
 		defer wg.Done()
 		errs <- srv.Serve(ctx, ln)
@@ -114,26 +122,38 @@ func Run(ctx, hard context.Context, o Options) error {
 	return nil
 }
 
-// syncWithRetry aligns Redis with the configuration; Redis may still be
-// starting (compose), so it retries until ctx ends.
-func syncWithRetry(ctx context.Context, store *presence.Store, log *slog.Logger) error {
-	delay := 200 * time.Millisecond
+// syncLoop aligns Redis with the configuration at start-up, retrying while
+// Redis is unreachable (calls meanwhile get "error" and the dialplan's
+// fallback), and again every SyncInterval to repair an index lost with a
+// Redis that restarted without its data.
+func syncLoop(ctx context.Context, store *presence.Store, log *slog.Logger) {
+	delay, synced := 200*time.Millisecond, false
 	for {
-		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		err := store.Sync(sctx)
 		cancel()
-		if err == nil {
-			return nil
+		switch {
+		case err == nil && !synced:
+			log.Info("agent state synchronised with the configuration")
+			synced, delay = true, SyncInterval
+		case err == nil:
+			delay = SyncInterval
+		case ctx.Err() == nil:
+			log.Error("cannot synchronise agent state with Redis; retrying", "err", err, "in", delay)
+			if !synced {
+				delay = min(delay*2, 5*time.Second)
+			}
 		}
-		log.Error("cannot sync agent state with Redis; retrying", "err", err, "in", delay)
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("sync with redis: %w", err)
+			return
 		case <-time.After(delay):
 		}
-		delay = min(delay*2, 5*time.Second)
 	}
 }
+
+// SyncInterval is how often the service re-applies the configuration to Redis.
+var SyncInterval = 5 * time.Minute
 
 // reapLoop releases claims of vanished calls even when no new calls arrive.
 func reapLoop(ctx context.Context, store *presence.Store, log *slog.Logger) {

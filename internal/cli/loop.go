@@ -130,4 +130,3 @@ func newLoopShowCmd(g *globals) *cobra.Command {
 		},
 	}
 }
-
