@@ -26,6 +26,9 @@ type Store struct {
 	AuditMax int64
 	// CallTTL is how long a call's record (tried agents, wrap-up) lives.
 	CallTTL time.Duration
+	// MaxCall is the longest call: an agent still on a call after it is
+	// freed, in case the call's hangup never reached the service.
+	MaxCall time.Duration
 }
 
 // syncBatch bounds one pipeline of Sync so a large roster never meets a write timeout.
@@ -39,7 +42,7 @@ func New(c redis.UniversalClient, namespace string, roster *routing.Roster) *Sto
 	}
 	return &Store{
 		c: c, prefix: "{" + namespace + "}:", roster: roster,
-		Now: time.Now, AuditMax: 100_000, CallTTL: 12 * time.Hour,
+		Now: time.Now, AuditMax: 100_000, CallTTL: 12 * time.Hour, MaxCall: 4 * time.Hour,
 	}
 }
 
@@ -111,7 +114,7 @@ func (s *Store) Answer(ctx context.Context, call routing.CallID, agent routing.A
 	if err := s.agent(agent); err != nil {
 		return fmt.Errorf("answer: %w", err)
 	}
-	if err := s.run(ctx, answerScript, actor, string(call), string(agent), s.CallTTL.Milliseconds()).Err(); err != nil {
+	if err := s.run(ctx, answerScript, actor, string(call), string(agent), s.CallTTL.Milliseconds(), s.MaxCall.Milliseconds()).Err(); err != nil {
 		return fmt.Errorf("answer: %w", err)
 	}
 	return nil

@@ -256,3 +256,27 @@ func mustState(t *testing.T, s *Store, id routing.AgentID) routing.AgentState {
 }
 
 func redisZ(score float64, member string) redis.Z { return redis.Z{Score: score, Member: member} }
+
+func TestCallWhoseHangupNeverCameEndsAfterMaxCall(t *testing.T) {
+	s, clk := newStore(t)
+	ctx := context.Background()
+	s.MaxCall = time.Hour
+	if err := s.Answer(ctx, "lost", "f", cli); err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(59 * time.Minute)
+	if n, err := s.Reap(ctx); err != nil || n != 0 {
+		t.Fatalf("reap before max call = %d, %v", n, err)
+	}
+	clk.Add(2 * time.Minute)
+	if n, err := s.Reap(ctx); err != nil || n != 1 {
+		t.Fatalf("reap after max call = %d, %v; want 1", n, err)
+	}
+	st := mustState(t, s, "f")
+	if st.OnCall != "" || !st.IdleSince.Equal(clk.Now()) {
+		t.Fatalf("state %+v: want off the call and idle from now", st)
+	}
+	if a, err := claim(t, s, "next", "3"); err != nil || a == "" {
+		t.Fatalf("claim after expiry: %q %v", a, err)
+	}
+}

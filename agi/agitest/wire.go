@@ -32,11 +32,13 @@ func (c *Client) sendEnv(conn net.Conn, env []byte) error {
 	if n <= 0 {
 		n = 2
 	}
-	for _, seg := range splitEnv(env, n) {
+	for i, seg := range splitEnv(env, n) {
+		if i > 0 {
+			c.pause()
+		}
 		if _, err := conn.Write(seg); err != nil {
 			return err
 		}
-		c.pause()
 	}
 	return nil
 }
@@ -44,7 +46,7 @@ func (c *Client) sendEnv(conn net.Conn, env []byte) error {
 func (c *Client) pause() {
 	d := c.Gap
 	if d <= 0 {
-		d = 2 * time.Millisecond
+		d = 200 * time.Microsecond // what Asterisk 20 leaves between its segments
 	}
 	time.Sleep(d)
 }

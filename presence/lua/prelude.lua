@@ -13,6 +13,7 @@ local function rkey(loop) return P .. 'ready:' .. loop end
 local function ckey(call) return P .. 'call:' .. call end
 local function tkey(call) return P .. 'tried:' .. call end
 local CLAIMS = P .. 'claims'
+local ONCALL = P .. 'oncall'
 
 local function split(s)
   local t = {}
@@ -51,9 +52,24 @@ local function audit(agent, call, event, detail)
     'ts', NOW, 'src', SRC, 'actor', ACTOR, 'agent', agent, 'call', call, 'event', event, 'detail', detail)
 end
 
--- reap drops claims whose call vanished without a dial result or hangup.
+-- reap drops claims whose call vanished without a dial result or hangup,
+-- and ends calls that outlived the longest call allowed (a hangup that never
+-- reached the service must not leave an agent "on call" for ever).
 local function reap(limit)
   local n = 0
+  for _, id in ipairs(redis.call('ZRANGEBYSCORE', ONCALL, '-inf', NOW, 'LIMIT', 0, limit)) do
+    redis.call('ZREM', ONCALL, id)
+    local h = load(id)
+    if h.call ~= '' then
+      local call = h.call
+      redis.call('HDEL', akey(id), 'call', 'call_at')
+      redis.call('HSET', akey(id), 'idle', NOW)
+      h.call, h.idle = '', NOW
+      reindex(id, h)
+      audit(id, call, 'call-expired', 'no hangup reported')
+      n = n + 1
+    end
+  end
   local due = redis.call('ZRANGEBYSCORE', CLAIMS, '-inf', NOW, 'LIMIT', 0, limit)
   for _, id in ipairs(due) do
     redis.call('ZREM', CLAIMS, id)
