@@ -55,7 +55,7 @@ func TestConfigCheckPrintsLoopsWithRoleMembers(t *testing.T) {
 	}
 	for _, want := range []string{
 		`loop 1 "Forsikring og faktura"`, "May Tove", "Shabir", "by name",
-		`loop 2 "`, "by role ds", "by role saksbehandler",
+		`loop 2 "`, "role ds", "roles ds, saksbehandler", "role anleggssekretaer",
 		`loop 3 "Andre henvendelser"`, "Rose Thuy", "Mette K.",
 		"loop sentralbord",
 	} {
