@@ -64,6 +64,9 @@ func Run(ctx, hard context.Context, o Options) error {
 		ns = cfg.Server.Namespace
 	}
 	store := presence.New(client, ns, cfg.Roster())
+	// One synchronous attempt, so a healthy Redis is in line with the
+	// configuration before the first call; syncLoop retries otherwise.
+	synced := syncOnce(ctx, store, log)
 	svc := routing.NewService(cfg.Roster(), store, log)
 	if o.ClaimMargin > 0 {
 		svc.ClaimMargin = o.ClaimMargin
@@ -88,7 +91,7 @@ func Run(ctx, hard context.Context, o Options) error {
 	wg.Add(3)
 	go func() {
 		defer wg.Done()
-		syncLoop(ctx, store, log)
+		syncLoop(ctx, store, log, synced)
 	}()
 	go func() {
 		defer wg.Done()
@@ -126,30 +129,37 @@ func Run(ctx, hard context.Context, o Options) error {
 // Redis is unreachable (calls meanwhile get "error" and the dialplan's
 // fallback), and again every SyncInterval to repair an index lost with a
 // Redis that restarted without its data.
-func syncLoop(ctx context.Context, store *presence.Store, log *slog.Logger) {
-	delay, synced := 200*time.Millisecond, false
+func syncLoop(ctx context.Context, store *presence.Store, log *slog.Logger, synced bool) {
+	delay := 200 * time.Millisecond
+	if synced {
+		delay = SyncInterval
+	}
 	for {
-		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		err := store.Sync(sctx)
-		cancel()
-		switch {
-		case err == nil && !synced:
-			log.Info("agent state synchronised with the configuration")
-			synced, delay = true, SyncInterval
-		case err == nil:
-			delay = SyncInterval
-		case ctx.Err() == nil:
-			log.Error("cannot synchronise agent state with Redis; retrying", "err", err, "in", delay)
-			if !synced {
-				delay = min(delay*2, 5*time.Second)
-			}
-		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-time.After(delay):
 		}
+		switch {
+		case syncOnce(ctx, store, log):
+			synced, delay = true, SyncInterval
+		case !synced:
+			delay = min(delay*2, 5*time.Second)
+		}
 	}
+}
+
+func syncOnce(ctx context.Context, store *presence.Store, log *slog.Logger) bool {
+	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := store.Sync(sctx); err != nil {
+		if ctx.Err() == nil {
+			log.Error("cannot synchronise agent state with Redis; calls fall back until it answers", "err", err)
+		}
+		return false
+	}
+	log.Debug("agent state synchronised with the configuration")
+	return true
 }
 
 // SyncInterval is how often the service re-applies the configuration to Redis.
