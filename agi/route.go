@@ -66,6 +66,9 @@ func (rt *Routes) route(ctx context.Context, s *Session) error {
 		return fmt.Errorf("route: %w", derr)
 	}
 	v.fallback, v.callerNum = dec.Loop.Fallback, dec.CallerIDNumber
+	if dec.CallerName != "" {
+		v.callerName = dec.CallerName
+	}
 	if dec.Fallback != "" {
 		v.fallback = dec.Fallback
 	}

@@ -15,6 +15,7 @@ var stateFields = []string{
 	"login", "reason", "until", "out_by", "out_at",
 	"status", "status_at", "status_by",
 	"call", "call_at", "claim", "claim_exp", "idle", "wrap",
+	"direct", "unreach",
 }
 
 // States implements routing.Store with one pipelined round trip.
@@ -59,6 +60,8 @@ func decodeState(v []any) routing.AgentState {
 		ClaimExpiry:  ms(f["claim_exp"]),
 		IdleSince:    ms(f["idle"]),
 		WrapUntil:    ms(f["wrap"]),
+		DirectCall:   f["direct"] != "",
+		Unreachable:  f["unreach"] == "1",
 	}
 	if st.Status == "" {
 		st.Status = routing.StatusAvailable

@@ -32,6 +32,10 @@ func Eligible(st AgentState, now time.Time) string {
 		return r
 	case st.OnCall != "":
 		return "on call"
+	case st.DirectCall:
+		return "on a direct call"
+	case st.Unreachable:
+		return "phone unreachable"
 	case st.Claimed(now):
 		return "ringing for call " + string(st.ClaimedBy)
 	case st.Status != StatusAvailable:

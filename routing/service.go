@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 )
 
@@ -35,6 +36,10 @@ type Decision struct {
 	// CallerIDNumber is the caller's number with the loop's tag appended
 	// ("90595313-111"), so the agent sees the call came via the switchboard.
 	CallerIDNumber string
+	// CallerName is what the agent sees as the caller's name: the member's
+	// name from the Directory, or the name the PBX had; English-language
+	// callers are marked "(EN)" so the agent greets in English.
+	CallerName string
 	// Fallback is the loop's static target, for ResultError.
 	Fallback string
 	Err      error // why, for ResultError
@@ -59,6 +64,7 @@ type Service struct {
 	Store        Store
 	Calendar     Calendar
 	Reachability Reachability
+	Directory    Directory
 	Log          *slog.Logger
 	Now          func() time.Time
 	// ClaimMargin is added to a loop's ring timeout to make the claim TTL.
@@ -71,7 +77,7 @@ func NewService(roster *Roster, store Store, log *slog.Logger) *Service {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Service{
-		Roster: roster, Store: store, Calendar: NoCalendar{}, Reachability: AlwaysReachable{},
+		Roster: roster, Store: store, Calendar: NoCalendar{}, Reachability: AlwaysReachable{}, Directory: NoDirectory{},
 		Log: log, Now: time.Now, ClaimMargin: 15 * time.Second,
 	}
 }
@@ -85,7 +91,8 @@ func (s *Service) Route(ctx context.Context, req RouteRequest) (Decision, error)
 		err := fmt.Errorf("route: %w %q", ErrUnknownLoop, req.Loop)
 		return Decision{Result: ResultError, Err: err}, err
 	}
-	d := Decision{Loop: loop, Fallback: loop.Fallback, CallerIDNumber: TaggedNumber(req.CallerNumber, loop.Tag)}
+	d := Decision{Loop: loop, Fallback: loop.Fallback, CallerIDNumber: TaggedNumber(req.CallerNumber, loop.Tag),
+		CallerName: s.callerName(ctx, req)}
 	actor := Actor{Source: SourceAGI, Name: string(req.Call)}
 	var exclude []AgentID
 	// Each pass claims one agent; hooks may reject them, so at most one pass per member.
@@ -117,6 +124,23 @@ func (s *Service) Route(ctx context.Context, req RouteRequest) (Decision, error)
 	}
 	d.Result = ResultNone
 	return d, nil
+}
+
+// callerName looks the number up in the Directory; a failing lookup only
+// costs the name, never the call.
+func (s *Service) callerName(ctx context.Context, req RouteRequest) string {
+	name := req.CallerName
+	if req.CallerNumber != "" {
+		if n, err := s.Directory.CallerName(ctx, req.CallerNumber); err != nil {
+			s.Log.Warn("caller lookup failed", "err", err)
+		} else if n != "" {
+			name = n
+		}
+	}
+	if strings.EqualFold(req.Language, "en") {
+		name = strings.TrimSpace("(EN) " + name)
+	}
+	return name
 }
 
 // hookReason asks the calendar and reachability hooks about agent; a failing

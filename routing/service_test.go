@@ -236,3 +236,37 @@ func TestFindAgent(t *testing.T) {
 		t.Errorf("suggestion message: %v", err)
 	}
 }
+
+type directoryFunc func(string) (string, error)
+
+func (f directoryFunc) CallerName(_ context.Context, n string) (string, error) { return f(n) }
+
+func TestCallerName(t *testing.T) {
+	claimAnna := func(r ClaimRequest) (Claim, error) { return Claim{Agent: "anna", Call: r.Call}, nil }
+	tests := []struct {
+		name     string
+		dir      Directory
+		req      RouteRequest
+		wantName string
+	}{
+		{"member found", directoryFunc(func(string) (string, error) { return "Kari Nordmann", nil }),
+			RouteRequest{CallerNumber: "90595313", CallerName: "unknown caller"}, "Kari Nordmann"},
+		{"no member keeps the PBX's name", NoDirectory{}, RouteRequest{CallerNumber: "90595313", CallerName: "Foo AS"}, "Foo AS"},
+		{"lookup failure keeps the call", directoryFunc(func(string) (string, error) { return "", errors.New("down") }),
+			RouteRequest{CallerNumber: "90595313", CallerName: "Foo AS"}, "Foo AS"},
+		{"English caller is marked", directoryFunc(func(string) (string, error) { return "Kari Nordmann", nil }),
+			RouteRequest{CallerNumber: "90595313", Language: "en"}, "(EN) Kari Nordmann"},
+		{"English caller without a name", NoDirectory{}, RouteRequest{Language: "EN"}, "(EN)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := NewService(testRoster(t), &fakeStore{claim: claimAnna}, nil)
+			s.Directory = tt.dir
+			tt.req.Call, tt.req.Loop = "c", "1"
+			d, err := s.Route(context.Background(), tt.req)
+			if err != nil || d.CallerName != tt.wantName {
+				t.Fatalf("caller name %q (%v), want %q", d.CallerName, err, tt.wantName)
+			}
+		})
+	}
+}

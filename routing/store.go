@@ -84,3 +84,17 @@ type AlwaysReachable struct{}
 
 // Reachable implements Reachability.
 func (AlwaysReachable) Reachable(context.Context, AgentID) (bool, error) { return true, nil }
+
+// Directory tells who is calling, for the name the agent sees.
+type Directory interface {
+	// CallerName returns the name to show for a calling number: the
+	// member's name when exactly one member has the number, a neutral label
+	// when several do, "" when none. Never a national identity number.
+	CallerName(ctx context.Context, number string) (string, error)
+}
+
+// NoDirectory knows nobody.
+type NoDirectory struct{}
+
+// CallerName implements Directory.
+func (NoDirectory) CallerName(context.Context, string) (string, error) { return "", nil }

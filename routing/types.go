@@ -140,6 +140,7 @@ type AgentState struct {
 	OnCall      CallID // the call the agent is talking on ("" when none)
 	OnCallSince time.Time
 	DirectCall  bool // on a call that did not come through a loop
+	Unreachable bool // the phone is not registered (from PBX events)
 
 	ClaimedBy   CallID // the call ringing the agent ("" when none)
 	ClaimExpiry time.Time

@@ -24,17 +24,21 @@ local function split(s)
 end
 
 local function load(id)
-  local v = redis.call('HMGET', akey(id), 'login', 'status', 'call', 'claim', 'claim_exp', 'idle', 'wrap', 'loops')
+  local v = redis.call('HMGET', akey(id), 'login', 'status', 'call', 'claim', 'claim_exp', 'idle', 'wrap', 'loops',
+    'direct', 'unreach')
   return {
     login = v[1] or '1', status = v[2] or 'available', call = v[3] or '', claim = v[4] or '',
     claim_exp = tonumber(v[5] or '0'), idle = tonumber(v[6] or '0'), wrap = tonumber(v[7] or '0'),
-    loops = v[8] or '',
+    loops = v[8] or '', direct = v[9] or '', unreach = v[10] or '',
   }
 end
 
 -- ready: may be offered calls once out of wrap-up (the index condition).
+-- direct: a call that did not come through a loop (the phone is busy);
+-- unreach: the phone is not registered. Both are set from PBX events.
 local function ready(h)
   return h.login ~= '0' and h.status == 'available' and h.call == '' and h.claim == ''
+    and h.direct == '' and h.unreach ~= '1'
 end
 
 -- reindex puts the agent into, or takes them out of, the ready set of every loop they serve.
