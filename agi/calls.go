@@ -85,7 +85,8 @@ func (rt *Routes) hangup(ctx context.Context, s *Session) error {
 	res, cause := routing.ResultOK, ""
 	switch {
 	case err != nil:
-		s.Log().Error("releasing call failed; claims expire on their own", "err", err)
+		s.Log().Error("releasing call failed; retrying in the background", "err", err)
+		go rt.retryRelease(context.WithoutCancel(ctx), s.Log(), call)
 		res, cause = routing.ResultError, reason(err)
 	case agent != "":
 		s.LogWith("agent", agent)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/sentralbord/sentralbord/routing"
 )
@@ -15,6 +16,7 @@ type routeVars struct {
 	result                                 routing.Result
 	loop, agent, agentName, dial, timeout  string
 	callerNum, callerName, fallback, cause string
+	waited                                 bool
 }
 
 // pairs lists every variable but VarResult, in the order they are set.
@@ -29,6 +31,7 @@ func (v routeVars) pairs() [][2]string {
 		{VarCallerIDName, v.callerName},
 		{VarFallback, v.fallback},
 		{VarError, v.cause},
+		{VarWaited, map[bool]string{true: "1"}[v.waited]},
 	}
 }
 
@@ -56,11 +59,30 @@ func (rt *Routes) route(ctx context.Context, s *Session) error {
 	req := routing.RouteRequest{
 		Call: call, Loop: routing.LoopID(loop),
 		CallerNumber: env.CallerID, CallerName: env.CallerIDName, Language: env.Language,
+		Wait: rt.waiter() != nil,
 	}
-	dec, derr, late := callWithin(ctx, rt.budget(), s.Hungup(), s.Log(),
-		func(c context.Context) (routing.Decision, error) { return rt.Router.Route(c, req) })
-	if late != nil {
-		rt.releaseLate(ctx, s, call, late)
+	dec, derr := rt.decide(ctx, s, req, &v)
+	// A phone already in use, ringing or unregistered is never offered a
+	// queue call: Asterisk's device state says so before the dialplan dials.
+	for tries := 0; derr == nil && dec.Result == routing.ResultOK && !rt.SkipDeviceCheck; tries++ {
+		state, busy := rt.deviceBusy(ctx, s, dec.Agent)
+		if !busy {
+			break
+		}
+		s.Log().Info("agent's phone cannot take a call; trying the next agent", "agent", dec.Agent.ID, "device_state", state)
+		st := routing.DialBusy
+		if state == "UNAVAILABLE" || state == "INVALID" {
+			st = routing.DialChanUnavail
+		}
+		if err := rt.dial(ctx, s, call, dec.Agent.ID, st); err != nil {
+			dec, derr = routing.Decision{Result: routing.ResultError, Loop: dec.Loop}, err
+			break
+		}
+		if tries == maxDeviceSkips {
+			dec, derr = routing.Decision{Result: routing.ResultNone, Loop: dec.Loop}, nil
+			break
+		}
+		dec, derr = rt.decide(ctx, s, req, &v)
 	}
 	if errors.Is(derr, ErrHangup) {
 		return fmt.Errorf("route: %w", derr)
@@ -90,9 +112,9 @@ func (rt *Routes) route(ctx context.Context, s *Session) error {
 		}
 		v.cause = reason(derr)
 		return rt.publish(ctx, s, v)
-	case dec.Result == routing.ResultNone:
-		s.Log().Info("no agent free", "loop", loop)
-		v.result = routing.ResultNone
+	case dec.Result == routing.ResultNone, dec.Result == routing.ResultVoicemail, dec.Result == routing.ResultCallback:
+		s.Log().Info("no agent for the caller", "loop", loop, "result", dec.Result)
+		v.result = dec.Result
 		return rt.publish(ctx, s, v)
 	case dec.Result != routing.ResultOK:
 		s.Log().Error("router gave an unknown result", "loop", loop, "result", short(string(dec.Result)))
@@ -100,6 +122,53 @@ func (rt *Routes) route(ctx context.Context, s *Session) error {
 		return rt.publish(ctx, s, v)
 	}
 	return rt.ring(ctx, s, v, dec)
+}
+
+// maxDeviceSkips bounds how many agents one route request passes over
+// because their phones are busy.
+const maxDeviceSkips = 8
+
+// decide asks the Router under the budget and, when the call joins the
+// line, holds the caller until the wait ends. A hangup comes back as
+// ErrHangup, after the call has been released.
+func (rt *Routes) decide(ctx context.Context, s *Session, req routing.RouteRequest, v *routeVars) (routing.Decision, error) {
+	dec, derr, late := callWithin(ctx, rt.budget(), s.Hungup(), s.Log(),
+		func(c context.Context) (routing.Decision, error) { return rt.Router.Route(c, req) })
+	if late != nil {
+		rt.releaseLate(ctx, s, req.Call, late)
+	}
+	if errors.Is(derr, ErrHangup) {
+		// The call may have joined the line before the hangup was seen.
+		rt.release(ctx, s.Log(), req.Call, "caller hung up during the decision")
+		return dec, derr
+	}
+	if derr == nil && dec.Result == routing.ResultWait {
+		v.waited = true
+		dec, derr = rt.wait(ctx, s, req, dec)
+		if dec.Loop.ID != "" {
+			v.loop = string(dec.Loop.ID) // an overflow may have moved the call
+		}
+	}
+	return dec, derr
+}
+
+// deviceBusy reads the agent's device state through Asterisk:
+// DEVICE_STATE(<dial string>). States in which the phone cannot take a
+// call make it busy; UNKNOWN, NOT_INUSE and a failed read do not (a read
+// that fails must not stop calls).
+func (rt *Routes) deviceBusy(ctx context.Context, s *Session, a routing.Agent) (string, bool) {
+	if a.AsteriskDial == "" || strings.ContainsAny(a.AsteriskDial, "&,()${}") {
+		return "", false
+	}
+	state, ok, err := s.GetFull(ctx, "${DEVICE_STATE("+a.AsteriskDial+")}")
+	if err != nil || !ok {
+		return "", false
+	}
+	switch state = strings.ToUpper(strings.TrimSpace(state)); state {
+	case "INUSE", "BUSY", "RINGING", "RINGINUSE", "ONHOLD", "UNAVAILABLE", "INVALID":
+		return state, true
+	}
+	return state, false
 }
 
 // ring publishes a claimed agent; the claim is released unless that works.

@@ -43,6 +43,9 @@ const (
 	// RequestHangup releases whatever the call holds; run it from the h
 	// extension: /hangup.
 	RequestHangup = "hangup"
+	// RequestCallback records that the caller wants to be called back:
+	// /callback,<loop>. Sets SB_RESULT ok or error.
+	RequestCallback = "callback"
 )
 
 // Channel variables. A route request sets all of them on every run, empty
@@ -60,6 +63,7 @@ const (
 	VarCallerIDName = "SB_CALLERID_NAME" // name to present to the agent
 	VarFallback     = "SB_FALLBACK"      // the loop's static target, for none and error
 	VarError        = "SB_ERROR"         // short reason with error: "timeout", "unknown loop" …
+	VarWaited       = "SB_WAITED"        // "1" when the caller waited in line inside this request
 )
 
 // Routes serves the switchboard's requests with a Router.
@@ -71,6 +75,16 @@ type Routes struct {
 	DecisionBudget time.Duration
 	// ReleaseTimeout bounds releasing a call's claim (2s).
 	ReleaseTimeout time.Duration
+	// ReleaseRetry is how long a failed release is retried in the
+	// background (2m).
+	ReleaseRetry time.Duration
+	// MusicClass is the music on hold of waiting callers ("default").
+	MusicClass string
+	// SkipDeviceCheck turns off the DEVICE_STATE check before an agent is
+	// offered (for PBXes whose device states cannot be trusted).
+	SkipDeviceCheck bool
+	// Features serves the agents' feature codes (status, login, logout, blf).
+	Features *Features
 }
 
 // ServeAGI dispatches on the request path.
@@ -83,8 +97,12 @@ func (rt *Routes) ServeAGI(ctx context.Context, s *Session) error {
 		return rt.route(ctx, s)
 	case RequestDialResult:
 		return rt.dialResult(ctx, s)
+	case RequestCallback:
+		return rt.callback(ctx, s)
 	case RequestHangup:
 		return rt.hangup(ctx, s)
+	case RequestStatus, RequestLogin, RequestLogout, RequestBLF:
+		return rt.feature(ctx, s)
 	default:
 		s.Log().Warn("unknown agi request")
 		return rt.result(ctx, s, routing.ResultError, "unknown request")
@@ -173,10 +191,37 @@ func (rt *Routes) release(ctx context.Context, log *slog.Logger, call routing.Ca
 		return rt.Router.Hangup(c, call)
 	})
 	if err != nil {
-		log.Error("releasing claim failed; it expires on its own", "why", why, "err", err)
+		log.Error("releasing the call failed; retrying in the background", "why", why, "err", err)
+		go rt.retryRelease(rctx, log, call)
 		return
 	}
 	log.Info("claim released", "why", why, "released_agent", agent)
+}
+
+// retryRelease keeps trying to release a call while the store is away (a
+// Redis restart), so an agent whose call ended meanwhile is not left on it.
+// A claim expires by itself; an answered call would otherwise wait for the
+// store's longest-call limit.
+func (rt *Routes) retryRelease(ctx context.Context, log *slog.Logger, call routing.CallID) {
+	deadline := time.Now().Add(rt.releaseRetry())
+	for delay := 250 * time.Millisecond; time.Now().Before(deadline); delay = min(delay*2, 5*time.Second) {
+		time.Sleep(delay)
+		agent, err, _ := callWithin(ctx, rt.releaseTimeout(), nil, log, func(c context.Context) (routing.AgentID, error) {
+			return rt.Router.Hangup(c, call)
+		})
+		if err == nil {
+			log.Info("call released after retrying", "released_agent", agent)
+			return
+		}
+	}
+	log.Error("gave up releasing the call; a claim expires on its own, a call after the longest-call limit", "call", call)
+}
+
+func (rt *Routes) releaseRetry() time.Duration {
+	if rt.ReleaseRetry > 0 {
+		return rt.ReleaseRetry
+	}
+	return 2 * time.Minute
 }
 
 // reason is the short text for VarError. It names the kind of failure only:

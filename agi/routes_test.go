@@ -35,7 +35,7 @@ func run(t *testing.T, addr string, c *agitest.Client) agitest.Result {
 }
 
 var routeOrder = []string{VarResult, VarLoop, VarAgent, VarAgentName, VarDial, VarTimeout,
-	VarCallerIDNum, VarCallerIDName, VarFallback, VarError, VarResult}
+	VarCallerIDNum, VarCallerIDName, VarFallback, VarError, VarWaited, VarResult}
 
 func TestRoute(t *testing.T) {
 	fail := func(err error) func(context.Context, routing.RouteRequest) (routing.Decision, error) {

@@ -42,6 +42,12 @@ type Config struct {
 	Agents     []routing.Agent
 	Loops      []Loop
 	Server     Server
+	// Members configures the member desk (directory, KID, messages).
+	Members Members
+	// Calendar is how Outlook calendars steer availability.
+	Calendar Calendar
+	// FreeSWITCH lists the event sockets the ESL listener follows.
+	FreeSWITCH FreeSWITCH
 
 	roster *routing.Roster
 }

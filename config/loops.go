@@ -198,6 +198,8 @@ func (c *checker) overflows() {
 		_, known := index[routing.LoopID(f.Val)]
 		switch {
 		case f.Val == "":
+		case routing.IsOverflowAction(routing.LoopID(f.Val)) && !known:
+			c.cfg.Loops[i].Overflow = routing.LoopID(f.Val)
 		case f.Val == string(l.ID):
 			c.ps.add(f.Line, path, "a loop cannot overflow to itself")
 		case !known:
@@ -208,7 +210,7 @@ func (c *checker) overflows() {
 	}
 	for i, l := range c.cfg.Loops {
 		chain, lowest := []string{string(l.ID)}, i
-		for next := l.Overflow; next != ""; next = c.cfg.Loops[index[next]].Overflow {
+		for next := l.Overflow; next != "" && !routing.IsOverflowAction(next); next = c.cfg.Loops[index[next]].Overflow {
 			chain = append(chain, string(next))
 			if next == l.ID {
 				if lowest == i {

@@ -14,6 +14,9 @@ type rawConfig struct {
 	Agents      []rawAgent
 	Loops       []rawLoop
 	Server      rawServer
+	Members     rawMembers
+	Calendar    rawCalendar
+	FreeSWITCH  rawFreeSWITCH
 	// AgentsBad and LoopsBad record that the list or one of its items had
 	// the wrong shape and was reported, so "no agents" would only repeat it.
 	AgentsBad, LoopsBad bool
@@ -33,6 +36,7 @@ type rawAgent struct {
 	Extension  field
 	Asterisk   field
 	FreeSWITCH field
+	Calendar   field
 }
 
 type rawLoop struct {
@@ -102,7 +106,12 @@ func decode(ps *problems, data []byte) *rawConfig {
 				}
 			})
 		},
-		"server": func(v *yaml.Node, path string) { raw.Server = d.server(v, path) },
+		"server":   func(v *yaml.Node, path string) { raw.Server = d.server(v, path) },
+		"members":  func(v *yaml.Node, path string) { raw.Members = d.members(v, path) },
+		"calendar": func(v *yaml.Node, path string) { raw.Calendar = d.calendarSection(v, path) },
+		"freeswitch": func(v *yaml.Node, path string) {
+			raw.FreeSWITCH = d.freeswitchSection(v, path)
+		},
 	})
 	if !ok {
 		return nil
@@ -127,6 +136,7 @@ func (d *decoder) agent(item *yaml.Node, path string) (rawAgent, bool) {
 		"extension":  d.into(&a.Extension),
 		"asterisk":   d.into(&a.Asterisk),
 		"freeswitch": d.into(&a.FreeSWITCH),
+		"calendar":   d.into(&a.Calendar),
 	})
 	return a, ok
 }

@@ -42,6 +42,9 @@ func check(ps *problems, raw *rawConfig) *Config {
 	c.loops()
 	c.top()
 	c.server()
+	c.memberDesk()
+	c.calendar()
+	c.freeswitch()
 	return c.cfg
 }
 

@@ -27,6 +27,7 @@ var serviceVars = map[string]bool{
 	agi.VarLoop:         true,
 	agi.VarFallback:     true,
 	agi.VarError:        true,
+	agi.VarWaited:       true,
 }
 
 // agiRequests are the FastAGI requests the service answers, with the number
@@ -35,6 +36,7 @@ var agiRequests = map[string]int{
 	agi.RequestRoute:      1, // loop
 	agi.RequestDialResult: 3, // agent, DIALSTATUS, caller's uniqueid
 	agi.RequestHangup:     0,
+	agi.RequestCallback:   1, // loop
 }
 
 // asteriskVars are the variables Asterisk itself sets that the dialplan reads.

@@ -27,4 +27,5 @@ var (
 	answerScript  = script("answer")
 	endCallScript = script("endcall")
 	agentScript   = script("agent")
+	leaveScript   = script("leave")
 )

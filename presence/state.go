@@ -15,7 +15,7 @@ var stateFields = []string{
 	"login", "reason", "until", "out_by", "out_at",
 	"status", "status_at", "status_by",
 	"call", "call_at", "claim", "claim_exp", "idle", "wrap",
-	"direct", "unreach",
+	"direct", "unreach", "status_reason",
 }
 
 // States implements routing.Store with one pipelined round trip.
@@ -54,6 +54,7 @@ func decodeState(v []any) routing.AgentState {
 		Status:       routing.Status(f["status"]),
 		StatusSince:  ms(f["status_at"]),
 		StatusBy:     f["status_by"],
+		StatusReason: f["status_reason"],
 		OnCall:       routing.CallID(f["call"]),
 		OnCallSince:  ms(f["call_at"]),
 		ClaimedBy:    routing.CallID(f["claim"]),

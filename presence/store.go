@@ -46,6 +46,9 @@ func New(c redis.UniversalClient, namespace string, roster *routing.Roster) *Sto
 	}
 }
 
+// Client is the Redis client the store uses.
+func (s *Store) Client() redis.UniversalClient { return s.c }
+
 // Key returns the full key for a suffix such as "audit" or "agent:anna".
 func (s *Store) Key(suffix string) string { return s.prefix + suffix }
 
@@ -68,7 +71,15 @@ func (s *Store) ClaimLongestIdle(ctx context.Context, req routing.ClaimRequest) 
 	if _, ok := s.roster.Loop(req.Loop); !ok {
 		return routing.Claim{}, fmt.Errorf("claim: %w %q", routing.ErrUnknownLoop, req.Loop)
 	}
-	args := []any{string(req.Call), string(req.Loop), req.TTL.Milliseconds(), req.WrapUp.Milliseconds(), s.CallTTL.Milliseconds()}
+	enqueue, arrival := "0", ""
+	if req.Enqueue {
+		enqueue = "1"
+	}
+	if !req.Arrival.IsZero() {
+		arrival = strconv.FormatInt(req.Arrival.UnixMilli(), 10)
+	}
+	args := []any{string(req.Call), string(req.Loop), req.TTL.Milliseconds(), req.WrapUp.Milliseconds(), s.CallTTL.Milliseconds(),
+		enqueue, req.Lease.Milliseconds(), arrival}
 	for _, a := range req.Exclude {
 		args = append(args, string(a))
 	}
@@ -79,30 +90,37 @@ func (s *Store) ClaimLongestIdle(ctx context.Context, req routing.ClaimRequest) 
 	if err != nil {
 		return routing.Claim{}, fmt.Errorf("claim: %w", err)
 	}
-	if len(res) != 2 {
+	if len(res) < 2 {
 		return routing.Claim{}, fmt.Errorf("claim: unexpected reply %v", res)
 	}
 	id, _ := res[0].(string)
-	expStr, _ := res[1].(string)
-	exp, err := strconv.ParseInt(expStr, 10, 64)
-	if err != nil || id == "" {
+	numStr, _ := res[1].(string)
+	num, err := strconv.ParseInt(numStr, 10, 64)
+	if err != nil {
 		return routing.Claim{}, fmt.Errorf("claim: unexpected reply %v", res)
 	}
-	return routing.Claim{Agent: routing.AgentID(id), Call: req.Call, Expiry: time.UnixMilli(exp)}, nil
+	if id == "" {
+		c := routing.Claim{Call: req.Call, Position: int(num)}
+		if len(res) > 2 {
+			if s, ok := res[2].(string); ok {
+				if a, err := strconv.ParseInt(s, 10, 64); err == nil {
+					c.Arrival = time.UnixMilli(a)
+				}
+			}
+		}
+		return c, nil
+	}
+	return routing.Claim{Agent: routing.AgentID(id), Call: req.Call, Expiry: time.UnixMilli(num)}, nil
 }
 
 // Unclaim implements routing.Store.
-func (s *Store) Unclaim(ctx context.Context, call routing.CallID, agent routing.AgentID, tried bool, actor routing.Actor) error {
-	return s.UnclaimWithDetail(ctx, call, agent, tried, "", actor)
-}
-
-// UnclaimWithDetail is Unclaim with a word for the audit entry (the dial status).
-func (s *Store) UnclaimWithDetail(ctx context.Context, call routing.CallID, agent routing.AgentID, tried bool, detail string, actor routing.Actor) error {
+func (s *Store) Unclaim(ctx context.Context, req routing.UnclaimRequest) error {
 	t := "0"
-	if tried {
+	if req.Tried {
 		t = "1"
 	}
-	err := s.run(ctx, unclaimScript, actor, string(call), string(agent), t, s.CallTTL.Milliseconds(), detail).Err()
+	err := s.run(ctx, unclaimScript, req.Actor, string(req.Call), string(req.Agent), t, s.CallTTL.Milliseconds(),
+		string(req.Status), req.MaxNoAnswer).Err()
 	if err != nil {
 		return fmt.Errorf("unclaim: %w", err)
 	}

@@ -227,14 +227,14 @@ func TestTriedAgentIsSkippedOnRetry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.UnclaimWithDetail(ctx, "call", first, true, "NOANSWER", cli); err != nil {
+	if err := s.Unclaim(ctx, routing.UnclaimRequest{Call: "call", Agent: first, Tried: true, Status: routing.DialNoAnswer, Actor: cli}); err != nil {
 		t.Fatal(err)
 	}
 	second, err := claim(t, s, "call", "3")
 	if err != nil || second == first {
 		t.Fatalf("retry claimed %q (%v); first was %q", second, err, first)
 	}
-	if err := s.Unclaim(ctx, "call", second, true, cli); err != nil {
+	if err := s.Unclaim(ctx, routing.UnclaimRequest{Call: "call", Agent: second, Tried: true, Actor: cli}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := claim(t, s, "call", "3"); !errors.Is(err, routing.ErrNoAgentAvailable) {

@@ -113,3 +113,45 @@ func TestSyncDropsAgentsRemovedFromALoop(t *testing.T) {
 		t.Fatalf("ready:3 = %v, want e and f only", members)
 	}
 }
+
+func TestUnansweredRingsInARowSetTheAgentAway(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	ring := func(call string, st routing.DialStatus) {
+		t.Helper()
+		if _, err := s.SetStatus(ctx, "a", routing.StatusAvailable, cli); err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range []routing.AgentID{"b", "c", "d", "e"} {
+			if _, err := s.SetStatus(ctx, id, routing.StatusLunch, cli); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if a, err := claim(t, s, call, "1"); err != nil || a != "a" {
+			t.Fatalf("claim %s: %q %v", call, a, err)
+		}
+		if err := s.Unclaim(ctx, routing.UnclaimRequest{Call: routing.CallID(call), Agent: "a", Tried: true, Status: st, MaxNoAnswer: 3, Actor: cli}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ring("c1", routing.DialNoAnswer)
+	ring("c2", routing.DialNoAnswer)
+	ring("c3", routing.DialBusy) // a busy phone is not a missed call: the count starts again
+	ring("c4", routing.DialNoAnswer)
+	ring("c5", routing.DialNoAnswer)
+	if st := mustState(t, s, "a"); st.Status != routing.StatusAvailable {
+		t.Fatalf("after 2 in a row: %+v", st)
+	}
+	ring("c6", routing.DialNoAnswer)
+	st := mustState(t, s, "a")
+	if st.Status != routing.StatusAway || st.StatusReason != "no answer" {
+		t.Fatalf("after 3 in a row: status %q reason %q, want away (no answer)", st.Status, st.StatusReason)
+	}
+	if got := routing.Eligible(st, time.Now()); got != "status away (no answer)" {
+		t.Fatalf("reason shown %q", got)
+	}
+	entries, err := s.Audit(ctx, "a", 1, 100)
+	if err != nil || len(entries) == 0 || entries[0].Event != "status" || entries[0].Detail != "away (no answer 3 times in a row)" {
+		t.Fatalf("audit %+v %v", entries, err)
+	}
+}

@@ -38,6 +38,8 @@ func Eligible(st AgentState, now time.Time) string {
 		return "phone unreachable"
 	case st.Claimed(now):
 		return "ringing for call " + string(st.ClaimedBy)
+	case st.Status != StatusAvailable && st.StatusReason != "":
+		return "status " + string(st.Status) + " (" + st.StatusReason + ")"
 	case st.Status != StatusAvailable:
 		return "status " + string(st.Status)
 	case now.Before(st.WrapUntil):
@@ -46,15 +48,30 @@ func Eligible(st AgentState, now time.Time) string {
 	return ""
 }
 
-func reasonCalendar(b Busy) string {
-	r := "busy in calendar"
-	if !b.Until.IsZero() {
-		r += " until " + b.Until.Format("15:04")
+// reasonCalendar reads "in meeting until 12:00", or with the date when the
+// entry ends on another day (an all-day event ends at the next midnight).
+func reasonCalendar(b Busy, now time.Time) string {
+	r := "in meeting"
+	switch u := b.Until; {
+	case u.IsZero():
+	case sameDay(u, now):
+		r += " until " + u.Format("15:04")
+	case u.Hour() == 0 && u.Minute() == 0:
+		r += " until end of " + u.Add(-time.Minute).Format("2006-01-02")
+	default:
+		r += " until " + u.Format("2006-01-02 15:04")
 	}
 	if b.What != "" {
 		r += " (" + b.What + ")"
 	}
 	return r
+}
+
+func sameDay(a, b time.Time) bool {
+	b = b.In(a.Location())
+	ay, am, ad := a.Date()
+	by, bm, bd := b.Date()
+	return ay == by && am == bm && ad == bd
 }
 
 // Explain returns every member of loop with their state and reason, eligible

@@ -17,6 +17,12 @@ const (
 	ResultOK    Result = "ok"    // an agent is claimed: ring them
 	ResultNone  Result = "none"  // nobody is free
 	ResultError Result = "error" // routing failed: use the static fallback
+	// ResultWait: nobody is free and the call now waits in line; the
+	// adapter holds the caller (music on hold) and calls Wait.
+	ResultWait Result = "wait"
+	// After the loop's maximum wait, with that overflow configured.
+	ResultVoicemail Result = "voicemail"
+	ResultCallback  Result = "callback"
 )
 
 // RouteRequest is one call asking for an agent of a loop.
@@ -26,6 +32,10 @@ type RouteRequest struct {
 	CallerNumber string
 	CallerName   string
 	Language     string // channel language, "en" for English callers
+	// Wait lets the call join the loop's line when nobody is free.
+	Wait bool
+	// Arrival keeps the caller's place when moving between loops.
+	Arrival time.Time
 }
 
 // Decision is the answer to a RouteRequest.
@@ -33,6 +43,10 @@ type Decision struct {
 	Result Result
 	Loop   Loop
 	Agent  Agent // set when Result is ResultOK
+	// Position is the place in line with ResultWait (1 = next), Arrival
+	// the time the caller's place dates from.
+	Position int
+	Arrival  time.Time
 	// CallerIDNumber is the caller's number with the loop's tag appended
 	// ("90595313-111"), so the agent sees the call came via the switchboard.
 	CallerIDNumber string
@@ -69,6 +83,19 @@ type Service struct {
 	Now          func() time.Time
 	// ClaimMargin is added to a loop's ring timeout to make the claim TTL.
 	ClaimMargin time.Duration
+	// Line holds waiting callers; nil means callers never wait.
+	Line Line
+	// Callbacks keeps callers' requests to be called back.
+	Callbacks Callbacks
+	// Lease is how long a waiting place lives without renewal (the Line
+	// renews it while the session lasts).
+	Lease time.Duration
+	// Retry is the slowest a waiting call re-checks without a wake-up; the
+	// Line also wakes the first callers of each loop every second.
+	Retry time.Duration
+	// MaxNoAnswer: after this many unanswered rings in a row an agent is
+	// set away with the reason "no answer" (0: never).
+	MaxNoAnswer int
 }
 
 // NewService returns a Service with no-op hooks and the wall clock.
@@ -78,7 +105,7 @@ func NewService(roster *Roster, store Store, log *slog.Logger) *Service {
 	}
 	return &Service{
 		Roster: roster, Store: store, Calendar: NoCalendar{}, Reachability: AlwaysReachable{}, Directory: NoDirectory{},
-		Log: log, Now: time.Now, ClaimMargin: 15 * time.Second,
+		Log: log, Now: time.Now, ClaimMargin: 15 * time.Second, Lease: 5 * time.Second, Retry: 5 * time.Second, MaxNoAnswer: 3,
 	}
 }
 
@@ -100,6 +127,7 @@ func (s *Service) Route(ctx context.Context, req RouteRequest) (Decision, error)
 		claim, err := s.Store.ClaimLongestIdle(ctx, ClaimRequest{
 			Call: req.Call, Loop: loop.ID, Exclude: exclude,
 			TTL: loop.RingTimeout + s.ClaimMargin, WrapUp: loop.WrapUp, Actor: actor,
+			Enqueue: req.Wait && s.Line != nil && loop.MaxWait > 0, Lease: s.Lease, Arrival: req.Arrival,
 		})
 		if errors.Is(err, ErrNoAgentAvailable) {
 			d.Result = ResultNone
@@ -109,10 +137,14 @@ func (s *Service) Route(ctx context.Context, req RouteRequest) (Decision, error)
 			d.Result, d.Err = ResultError, fmt.Errorf("route: %w", err)
 			return d, d.Err
 		}
+		if claim.Agent == "" {
+			d.Result, d.Position, d.Arrival = ResultWait, claim.Position, claim.Arrival
+			return d, nil
+		}
 		if why := s.hookReason(ctx, claim.Agent); why != "" {
 			s.Log.Debug("claimed agent rejected by hook", "agent", claim.Agent, "reason", why)
 			exclude = append(exclude, claim.Agent)
-			if err := s.Store.Unclaim(ctx, req.Call, claim.Agent, false, actor); err != nil {
+			if err := s.Store.Unclaim(ctx, UnclaimRequest{Call: req.Call, Agent: claim.Agent, Actor: actor}); err != nil {
 				d.Result, d.Err = ResultError, fmt.Errorf("route: unclaim: %w", err)
 				return d, d.Err
 			}
@@ -149,7 +181,7 @@ func (s *Service) hookReason(ctx context.Context, agent AgentID) string {
 	if b, err := s.Calendar.BusyAt(ctx, agent, s.Now()); err != nil {
 		s.Log.Warn("calendar check failed", "agent", agent, "err", err)
 	} else if b.Busy {
-		return reasonCalendar(b)
+		return reasonCalendar(b, s.Now())
 	}
 	if ok, err := s.Reachability.Reachable(ctx, agent); err != nil {
 		s.Log.Warn("reachability check failed", "agent", agent, "err", err)
@@ -169,7 +201,9 @@ func (s *Service) DialResult(ctx context.Context, call CallID, agent AgentID, st
 		}
 		return nil
 	}
-	if err := s.Store.Unclaim(ctx, call, agent, true, actor); err != nil {
+	if err := s.Store.Unclaim(ctx, UnclaimRequest{
+		Call: call, Agent: agent, Tried: true, Status: status, MaxNoAnswer: s.MaxNoAnswer, Actor: actor,
+	}); err != nil {
 		return fmt.Errorf("dial result: %w", err)
 	}
 	return nil

@@ -22,11 +22,11 @@ func (f *fakeStore) ClaimLongestIdle(_ context.Context, r ClaimRequest) (Claim, 
 	}
 	return f.claim(r)
 }
-func (f *fakeStore) Unclaim(_ context.Context, c CallID, a AgentID, tried bool, _ Actor) error {
+func (f *fakeStore) Unclaim(_ context.Context, r UnclaimRequest) error {
 	if f.unclaim == nil {
 		return nil
 	}
-	return f.unclaim(c, a, tried)
+	return f.unclaim(r.Call, r.Agent, r.Tried)
 }
 func (f *fakeStore) Answer(_ context.Context, c CallID, a AgentID, _ Actor) error {
 	if f.answer == nil {

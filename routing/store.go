@@ -15,9 +15,9 @@ type Store interface {
 	// excluded and not already tried on this call). It returns
 	// ErrNoAgentAvailable when nobody is.
 	ClaimLongestIdle(ctx context.Context, req ClaimRequest) (Claim, error)
-	// Unclaim drops the claim call holds on agent without touching the idle
-	// clock. With tried set the agent is remembered as tried for this call.
-	Unclaim(ctx context.Context, call CallID, agent AgentID, tried bool, actor Actor) error
+	// Unclaim drops the claim a call holds on an agent without touching the
+	// idle clock; see UnclaimRequest.
+	Unclaim(ctx context.Context, req UnclaimRequest) error
 	// Answer turns call's claim on agent into "on call".
 	Answer(ctx context.Context, call CallID, agent AgentID, actor Actor) error
 	// EndCall releases whatever call holds: an answered call puts its agent
@@ -47,13 +47,57 @@ type ClaimRequest struct {
 	// WrapUp is recorded on the call and applied when it ends.
 	WrapUp time.Duration
 	Actor  Actor
+	// Enqueue puts the call in the loop's waiting line when nobody is free
+	// (or keeps it there, renewing its Lease).
+	Enqueue bool
+	Lease   time.Duration
+	// Arrival keeps a caller's place when they move to this loop from
+	// another one; zero means now (or the place the call already holds).
+	Arrival time.Time
 }
 
-// Claim is an agent held for a call.
+// UnclaimRequest frees an agent a call had claimed.
+type UnclaimRequest struct {
+	Call  CallID
+	Agent AgentID
+	// Tried remembers the agent as tried for this call (they rang); false
+	// for routing's own rejections (calendar, phone state).
+	Tried bool
+	// Status is how ringing them ended. After MaxNoAnswer NOANSWERs in a
+	// row the agent is set away (0: never).
+	Status      DialStatus
+	MaxNoAnswer int
+	Actor       Actor
+}
+
+// Claim is an agent held for a call, or the call's place in line.
 type Claim struct {
-	Agent  AgentID
+	Agent  AgentID // "" when the call waits in line
 	Call   CallID
 	Expiry time.Time
+	// Position is the call's place in its loop's line (1 = next) when it
+	// waits; 0 otherwise. Arrival is when it joined the line (kept across
+	// retries and overflows).
+	Position int
+	Arrival  time.Time
+}
+
+// Line is the waiting line's side that is not a claim: leaving it, and
+// being woken when an agent of a loop may have become free.
+type Line interface {
+	// Leave takes call out of loop's line and returns when it arrived; ok
+	// is false when it was not in line.
+	Leave(ctx context.Context, call CallID, loop LoopID, why string) (arrival time.Time, ok bool, err error)
+	// Join registers a waiting call for wake-ups and keeps its place alive
+	// while the session lasts; the returned Waiting must be stopped.
+	Join(call CallID, loop LoopID, arrival time.Time) Waiting
+}
+
+// Waiting is one call's registration in the Line.
+type Waiting interface {
+	// Wake receives when an agent of the loop may be free.
+	Wake() <-chan struct{}
+	Stop()
 }
 
 // Calendar tells whether an agent is busy in their calendar at a moment.

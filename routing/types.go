@@ -47,6 +47,15 @@ type Loop struct {
 	Members []AgentID
 }
 
+// Overflow actions a loop may take after its maximum wait instead of another loop.
+const (
+	OverflowVoicemail LoopID = "voicemail" // the caller leaves a message
+	OverflowCallback  LoopID = "callback"  // the caller is offered a call back
+)
+
+// IsOverflowAction reports whether id names an overflow action, not a loop.
+func IsOverflowAction(id LoopID) bool { return id == OverflowVoicemail || id == OverflowCallback }
+
 // Status is what an agent has set on their phone or what a supervisor set.
 type Status string
 
@@ -136,6 +145,8 @@ type AgentState struct {
 	Status      Status
 	StatusSince time.Time
 	StatusBy    string
+	// StatusReason says why the system set the status ("no answer").
+	StatusReason string
 
 	OnCall      CallID // the call the agent is talking on ("" when none)
 	OnCallSince time.Time

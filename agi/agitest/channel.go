@@ -55,6 +55,8 @@ type channel struct {
 	// ending: the caller hangs up while the current command runs, so a
 	// waiting application returns -1 as it does in Asterisk.
 	ending bool
+	// keys are what the caller types at each Read, in order.
+	keys []string
 }
 
 // handle answers one command line (without its '\n') like Asterisk 20.
@@ -203,6 +205,19 @@ func runExec(ch *channel, argv []string) (string, bool) {
 	case "wait", "waitexten", "musiconhold":
 		if ch.dead || ch.ending {
 			res = -1
+		}
+	case "read":
+		// Read(var,prompts,maxdigits,options,attempts,timeout): the next of
+		// the caller's Keys, "" (READSTATUS=TIMEOUT) when none is left.
+		name, _, _ := strings.Cut(arg, ",")
+		switch {
+		case ch.dead || ch.ending:
+			ch.vars["READSTATUS"], res = "HANGUP", -1
+		case len(ch.keys) > 0:
+			ch.vars[name], ch.vars["READSTATUS"] = ch.keys[0], "OK"
+			ch.keys = ch.keys[1:]
+		default:
+			ch.vars[name], ch.vars["READSTATUS"] = "", "TIMEOUT"
 		}
 	case "noop", "verbose", "log", "answer", "playback", "progress", "ringing":
 	default:

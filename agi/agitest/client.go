@@ -55,6 +55,9 @@ type Client struct {
 	Misbehave Misbehaviour
 	// ReplyDelay, when set, is waited before answering each command.
 	ReplyDelay func(line string) time.Duration
+	// Keys are what the caller types at each EXEC Read, in order; a Read
+	// with none left times out with an empty value.
+	Keys []string
 	// OnCommand, when set, sees each command line before it is answered.
 	OnCommand func(n int, line string)
 
@@ -146,7 +149,7 @@ func (c *Client) Run(ctx context.Context, addr string) (Result, error) {
 	call := c.Call.withDefaults(addr)
 	c.mu.Lock()
 	c.conn, c.hungUp = conn, false
-	c.ch = &channel{name: call.Channel, vars: call.initialVars(), dead: c.Dead}
+	c.ch = &channel{name: call.Channel, vars: call.initialVars(), dead: c.Dead, keys: append([]string(nil), c.Keys...)}
 	c.res = Result{}
 	c.mu.Unlock()
 	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })

@@ -59,7 +59,13 @@ func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(
 // real redis-server, and returns once it is listening.
 func start(t *testing.T, opts ...func(*app.Options)) *system {
 	t.Helper()
-	cfg, err := config.Parse("test.yaml", []byte(testConfig))
+	return startWith(t, testConfig, opts...)
+}
+
+// startWith is start with another configuration.
+func startWith(t *testing.T, yaml string, opts ...func(*app.Options)) *system {
+	t.Helper()
+	cfg, err := config.Parse("test.yaml", []byte(yaml))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,4 +170,31 @@ func freePort(t *testing.T) string {
 	addr := l.Addr().String()
 	l.Close()
 	return addr
+}
+
+// routeOrHangUp runs a route request whose caller hangs up after patience
+// unless the service has answered by then. It reports whether the caller
+// hung up (waiting in line, with no agent).
+func (s *system) routeOrHangUp(call, loop, caller string, patience time.Duration) (map[string]string, bool) {
+	s.t.Helper()
+	c := &agitest.Client{Call: agitest.Call{Request: "route", Args: []string{loop}, UniqueID: call, CallerID: caller}}
+	timer := time.AfterFunc(patience, c.Hangup)
+	defer timer.Stop()
+	ctx, cancel := context.WithTimeout(context.Background(), patience+10*time.Second)
+	defer cancel()
+	res, err := c.Run(ctx, s.addr)
+	if err != nil {
+		s.t.Errorf("agi route: %v", err)
+	}
+	return res.Vars, res.HungUp
+}
+
+// waiting returns the calls in loop's waiting line.
+func (s *system) waiting(loop string) []string {
+	s.t.Helper()
+	calls, err := s.store.Client().ZRange(context.Background(), s.store.Key("wait:"+loop), 0, -1).Result()
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return calls
 }

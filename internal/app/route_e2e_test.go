@@ -38,8 +38,8 @@ func TestRouteRingsTheLongestIdleAgent(t *testing.T) {
 			t.Fatalf("variables %v", v)
 		}
 	}
-	if v := s.route(s.callID(), "1", "90595313"); v["SB_RESULT"] != "none" {
-		t.Fatalf("fourth route = %v, want none", v)
+	if v, hungUp := s.routeOrHangUp(s.callID(), "1", "90595313", 300*time.Millisecond); !hungUp || v["SB_AGENT"] != "" {
+		t.Fatalf("fourth call = %v (hung up %v), want it waiting in line without an agent", v, hungUp)
 	}
 }
 
@@ -51,33 +51,37 @@ func extension(s *system, id string) string {
 func TestFiftyConcurrentCallsOnFiveAgents(t *testing.T) {
 	s := start(t)
 	var mu sync.Mutex
-	ok, none := map[string]int{}, 0
+	ok, waited := map[string]int{}, 0
 	var wg sync.WaitGroup
 	for range 50 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			v := s.route(s.callID(), "1", "40000001")
+			// Callers who find nobody wait in line; they give up after 2s.
+			v, hungUp := s.routeOrHangUp(s.callID(), "1", "40000001", 2*time.Second)
 			mu.Lock()
 			defer mu.Unlock()
-			switch v["SB_RESULT"] {
-			case "ok":
+			switch {
+			case v["SB_RESULT"] == "ok":
 				ok[v["SB_AGENT"]]++
-			case "none":
-				none++
+			case hungUp && v["SB_RESULT"] == "":
+				waited++
 			default:
-				t.Errorf("unexpected result %v", v)
+				t.Errorf("unexpected result %v (hung up %v)", v, hungUp)
 			}
 		}()
 	}
 	wg.Wait()
-	if len(ok) != 5 || none != 45 {
-		t.Fatalf("ok %v, none %d; want 5 distinct agents and 45 none", ok, none)
+	if len(ok) != 5 || waited != 45 {
+		t.Fatalf("ok %v, waited %d; want 5 distinct agents and 45 callers waiting", ok, waited)
 	}
 	for a, n := range ok {
 		if n != 1 {
 			t.Errorf("agent %s claimed by %d calls", a, n)
 		}
+	}
+	if w := s.waiting("1"); len(w) != 0 {
+		t.Fatalf("waiting line not empty after every caller hung up: %v", w)
 	}
 }
 
@@ -92,8 +96,8 @@ func TestAgentClaimedInOneLoopIsNotOfferedInAnother(t *testing.T) {
 	if v := s.route(s.callID(), "3", "40000002"); v["SB_AGENT"] != "frida" || v["SB_CALLERID_NUM"] != "40000002-333" {
 		t.Fatalf("loop 3 call got %v, want frida (emil is ringing for loop 1)", v)
 	}
-	if v := s.route(s.callID(), "3", "40000003"); v["SB_RESULT"] != "none" || v["SB_FALLBACK"] != "PJSIP/2105&PJSIP/2106" {
-		t.Fatalf("second loop 3 call got %v, want none with the loop's fallback", v)
+	if v, hungUp := s.routeOrHangUp(s.callID(), "3", "40000003", 300*time.Millisecond); !hungUp || v["SB_AGENT"] != "" {
+		t.Fatalf("second loop 3 call got %v (hung up %v), want it waiting without an agent", v, hungUp)
 	}
 }
 
@@ -124,19 +128,10 @@ func TestHangupStartsWrapUpThenAgentIsEligibleAgain(t *testing.T) {
 	if st.OnCall != "" || !st.IdleSince.After(before) || st.WrapUntil.Sub(st.IdleSince) != time.Second {
 		t.Fatalf("after hangup: %+v; want off the call, a new idle time and 1s wrap-up", st)
 	}
-	if r := s.route(s.callID(), "1", "40000003"); r["SB_RESULT"] != "none" {
-		t.Fatalf("during wrap-up: %v, want none", r)
-	}
-	deadline := time.Now().Add(3 * time.Second)
-	for {
-		r := s.route(s.callID(), "1", "40000004")
-		if r["SB_AGENT"] == "emil" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("agent not eligible 3s after a 1s wrap-up: %v", r)
-		}
-		time.Sleep(50 * time.Millisecond)
+	// A caller during wrap-up waits in line and gets the agent once it ends.
+	r := s.route(s.callID(), "1", "40000003")
+	if r["SB_AGENT"] != "emil" || time.Now().Before(st.WrapUntil) {
+		t.Fatalf("during wrap-up: %v at %v, want emil once wrap-up ends at %v", r, time.Now(), st.WrapUntil)
 	}
 }
 
@@ -154,14 +149,13 @@ func TestNoAnswerSkipsTheAgentOnRetry(t *testing.T) {
 			t.Fatalf("dialresult: %v", r)
 		}
 	}
-	if v := s.route(call, "1", "40000001"); v["SB_RESULT"] != "none" {
-		t.Fatalf("after all five were tried: %v, want none", v)
+	if v, hungUp := s.routeOrHangUp(call, "1", "40000001", 300*time.Millisecond); !hungUp || v["SB_AGENT"] != "" {
+		t.Fatalf("after all five were tried: %v, want the caller waiting without an agent", v)
 	}
 	// The agents who did not answer are free for other calls.
 	if v := s.route(s.callID(), "1", "40000002"); v["SB_RESULT"] != "ok" {
 		t.Fatalf("another call: %v", v)
 	}
-	s.hangup(call)
 }
 
 func TestVanishedCallReleasesItsClaimByItself(t *testing.T) {

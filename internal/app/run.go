@@ -11,6 +11,7 @@ import (
 
 	"github.com/sentralbord/sentralbord/agi"
 	"github.com/sentralbord/sentralbord/config"
+	"github.com/sentralbord/sentralbord/members"
 	"github.com/sentralbord/sentralbord/presence"
 	"github.com/sentralbord/sentralbord/routing"
 )
@@ -68,9 +69,23 @@ func Run(ctx, hard context.Context, o Options) error {
 	// configuration before the first call; syncLoop retries otherwise.
 	synced := syncOnce(ctx, store, log)
 	svc := routing.NewService(cfg.Roster(), store, log)
+	svc.Directory = members.NewDirectory(client, ns)
 	if o.ClaimMargin > 0 {
 		svc.ClaimMargin = o.ClaimMargin
 	}
+	calStore, calSync := Calendars(ctx, cfg, client, ns, log)
+	if calSync != nil {
+		svc.Calendar = calStore
+	}
+	line := presence.NewLine(store, log)
+	svc.Line = line
+	svc.Callbacks = store
+
+	listener, err := ESLListener(cfg, store, log, nil)
+	if err != nil {
+		return err
+	}
+	features := &agi.Features{Presence: store, Agents: cfg.Roster()}
 
 	addr := o.AGIListen
 	if addr == "" {
@@ -82,13 +97,19 @@ func Run(ctx, hard context.Context, o Options) error {
 	}
 	srv := &agi.Server{
 		// The decision gets 80% of the budget; the rest is for telling Asterisk.
-		Handler: &agi.Routes{Router: svc, DecisionBudget: budget - budget/5},
+		Handler: &agi.Routes{Router: svc, DecisionBudget: budget - budget/5, Features: features},
 		Log:     log, DrainTimeout: o.DrainTimeout,
+		// Waiting callers hold their sessions: allow a contact centre's line.
+		MaxConns: MaxSessions,
 	}
 
 	var wg sync.WaitGroup
 	errs := make(chan error, 2)
-	wg.Add(3)
+	wg.Add(4)
+	go func() {
+		defer wg.Done()
+		line.Run(ctx)
+	}()
 	go func() {
 		defer wg.Done()
 		syncLoop(ctx, store, log, synced)
@@ -101,6 +122,20 @@ func Run(ctx, hard context.Context, o Options) error {
 		defer wg.Done()
 		reapLoop(ctx, store, log)
 	}()
+	if calSync != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			calSync.Run(ctx)
+		}()
+	}
+	if listener != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = listener.Run(ctx) // never fails once started; health is in its status
+		}()
+	}
 	go func() {
 		<-hard.Done()
 		srv.Close()
@@ -161,6 +196,9 @@ func syncOnce(ctx context.Context, store *presence.Store, log *slog.Logger) bool
 	log.Debug("agent state synchronised with the configuration")
 	return true
 }
+
+// MaxSessions bounds concurrent FastAGI sessions, waiting callers included.
+var MaxSessions = 4096
 
 // SyncInterval is how often the service re-applies the configuration to Redis.
 var SyncInterval = 5 * time.Minute

@@ -11,6 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/sentralbord/sentralbord/calendar"
 	"github.com/sentralbord/sentralbord/config"
 	"github.com/sentralbord/sentralbord/internal/app"
 	"github.com/sentralbord/sentralbord/presence"
@@ -74,6 +75,7 @@ type session struct {
 	cfg     *config.Config
 	client  redis.UniversalClient
 	store   *presence.Store
+	cal     *calendar.Store
 	service *routing.Service
 	actor   routing.Actor
 }
@@ -102,8 +104,13 @@ func (g *globals) open(ctx context.Context) (*session, error) {
 	}
 	store := presence.New(client, g.namespaceFor(cfg), cfg.Roster())
 	svc := routing.NewService(cfg.Roster(), store, nil)
+	cal, _ := app.Calendars(ctx, cfg, client, g.namespaceFor(cfg), nil)
+	cal.Now = g.env.Now
+	if len(cfg.Calendar.Sources) > 0 {
+		svc.Calendar = cal
+	}
 	svc.Now = g.env.Now
 	store.Now = g.env.Now
-	return &session{cfg: cfg, client: client, store: store, service: svc,
+	return &session{cfg: cfg, client: client, store: store, service: svc, cal: cal,
 		actor: routing.Actor{Source: routing.SourceCLI, Name: g.env.User}}, nil
 }

@@ -17,6 +17,7 @@ const (
 	ExitNotFound    = 3 // unknown or ambiguous agent or loop
 	ExitConfig      = 4 // the configuration file is invalid or unreadable
 	ExitUnavailable = 5 // Redis cannot be reached
+	ExitMismatch    = 6 // member verify: the number given is not the member's
 )
 
 // usageError marks errors in what the user typed.
@@ -32,6 +33,12 @@ type configError struct{ err error }
 
 func (c configError) Error() string { return c.err.Error() }
 func (c configError) Unwrap() error { return c.err }
+
+// notFound marks an unknown thing the user named.
+type notFound struct{ err error }
+
+func (n notFound) Error() string { return n.err.Error() }
+func (n notFound) Unwrap() error { return n.err }
 
 // unavailableError marks a Redis that does not answer.
 type unavailableError struct{ err error }
@@ -54,7 +61,14 @@ func ExitCode(err error) int {
 		errors.Is(err, routing.ErrInvalidStatus),
 		errors.Is(err, routing.ErrInvalidReason):
 		return ExitUsage
-	case errors.Is(err, routing.ErrUnknownAgent),
+	case errors.Is(err, errMismatch):
+		return ExitMismatch
+	case memberUsage(err):
+		return ExitUsage
+	case memberNotFound(err):
+		return ExitNotFound
+	case errors.As(err, new(notFound)),
+		errors.Is(err, routing.ErrUnknownAgent),
 		errors.Is(err, routing.ErrAmbiguousAgent),
 		errors.Is(err, routing.ErrUnknownLoop):
 		return ExitNotFound

@@ -83,6 +83,9 @@ supervisors see and change who takes calls.`,
 	pf.StringVar(&g.namespace, "namespace", "", "Redis key hash tag (default: from the config, \"sb\")")
 	pf.StringVarP(&g.output, "output", "o", "table", "output format: table or json")
 
-	root.AddCommand(newAgentCmd(g), newLoopCmd(g), newRouteCmd(g), newConfigCmd(g), newServeCmd(g), newAuditCmd(g))
+	root.AddCommand(newAgentCmd(g), newLoopCmd(g), newRouteCmd(g), newConfigCmd(g), newServeCmd(g), newAuditCmd(g), newCalendarCmd(g))
+	root.AddCommand(newMemberCmd(g), newMessageCmd(g))
+	root.AddCommand(newESLCmd(g))
+	root.AddCommand(newCallbackCmd(g))
 	return root
 }

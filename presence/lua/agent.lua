@@ -14,6 +14,7 @@ if verb == 'login' then
   end
   reindex(id, h)
   audit(id, '', 'login', '')
+  if ready(h) then wake(h.loops) end
   return 1
 elseif verb == 'logout' then
   local reason, untl = ARGV[8], ARGV[9]
@@ -27,10 +28,12 @@ elseif verb == 'logout' then
 elseif verb == 'status' then
   local st = ARGV[8]
   if h.status == st then return 0 end
-  redis.call('HSET', k, 'status', st, 'status_at', NOW, 'status_by', ACTOR)
+  redis.call('HSET', k, 'status', st, 'status_at', NOW, 'status_by', ACTOR, 'noans', 0)
+  redis.call('HDEL', k, 'status_reason')
   h.status = st
   reindex(id, h)
   audit(id, '', 'status', st)
+  if ready(h) then wake(h.loops) end
   return 1
 elseif verb == 'sync' then
   -- ARGV[8] the loops the configuration puts the agent in, comma separated.
@@ -46,6 +49,7 @@ elseif verb == 'sync' then
   reindex(id, h)
   return 1
 elseif verb == 'reap' then
+  reap_waiting(256)
   return reap(256)
 end
 return redis.error_reply('unknown verb ' .. tostring(verb))

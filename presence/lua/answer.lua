@@ -4,7 +4,7 @@ local call, id = ARGV[6], ARGV[7]
 local h = load(id)
 if h.call == call then return 0 end
 if h.claim ~= '' then drop_claim(id, h) end
-redis.call('HSET', akey(id), 'call', call, 'call_at', NOW)
+redis.call('HSET', akey(id), 'call', call, 'call_at', NOW, 'noans', 0)
 redis.call('ZADD', ONCALL, NOW + tonumber(ARGV[9]), id)
 h.call = call
 reindex(id, h)

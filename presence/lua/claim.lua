@@ -1,9 +1,19 @@
 -- ARGV[6] call, ARGV[7] loop, ARGV[8] claim ttl (ms), ARGV[9] wrap-up (ms),
--- ARGV[10] call record ttl (ms), ARGV[11..] agents to exclude.
--- Returns {agent, expiry} or nil when nobody is eligible.
+-- ARGV[10] call record ttl (ms), ARGV[11] "1" to join the loop's waiting
+-- line when nobody is free, ARGV[12] waiting lease (ms), ARGV[13] arrival
+-- (ms) to keep when the call moves here from another loop ("" = now),
+-- ARGV[14..] agents to exclude.
+-- Returns {agent, expiry} on a claim, {"", position, arrival} when the call
+-- waits in line, nil when nobody is free and the call does not wait.
+--
+-- Fairness: an agent goes to the longest-waiting caller among all the loops
+-- the agent serves. A caller may take agent A only if no live caller in any
+-- of A's loops arrived before it; a new call never jumps the line.
 reap(16)
+reap_waiting(16)
 local call, loop = ARGV[6], ARGV[7]
 local ttl, wrap, cttl = tonumber(ARGV[8]), ARGV[9], tonumber(ARGV[10])
+local enqueue, lease = ARGV[11] == '1', tonumber(ARGV[12])
 local c = redis.call('HMGET', ckey(call), 'agent', 'state')
 if c[2] == 'answered' then
   return redis.error_reply('call ' .. call .. ' is already answered')
@@ -17,10 +27,42 @@ if c[1] then
     audit(c[1], call, 'unclaim', 'no dial result')
   end
   redis.call('SADD', tkey(call), c[1])
+  redis.call('HDEL', ckey(call), 'agent')
 end
 local skip = {}
-for i = 11, #ARGV do skip[ARGV[i]] = true end
+for i = 14, #ARGV do skip[ARGV[i]] = true end
 for _, id in ipairs(redis.call('SMEMBERS', tkey(call))) do skip[id] = true end
+
+local mine = redis.call('ZSCORE', wkey(loop), call)
+local arrival = NOW
+if mine then
+  arrival = tonumber(mine)
+elseif ARGV[13] ~= '' then
+  arrival = tonumber(ARGV[13])
+else
+  -- Back after an agent did not answer: the caller keeps their place.
+  arrival = tonumber(redis.call('HGET', ckey(call), 'arrival') or NOW)
+end
+
+-- ahead: in loop l a live caller other than this one, who has not already
+-- rung agent id, came first. Only the first few of each line are looked at.
+local function ahead(l, id)
+  local hd = redis.call('ZRANGE', wkey(l), 0, 7, 'WITHSCORES')
+  for i = 1, #hd, 2 do
+    if hd[i] ~= call and redis.call('SISMEMBER', tkey(hd[i]), id) == 0 then
+      local sc = tonumber(hd[i + 1])
+      return sc < arrival or (sc == arrival and hd[i] < call)
+    end
+  end
+  return false
+end
+
+local function someone_ahead(id, h)
+  for _, l in ipairs(split(h.loops)) do
+    if ahead(l, id) then return true end
+  end
+  return false
+end
 
 local rk = rkey(loop)
 local offset, batch = 0, 32
@@ -32,12 +74,13 @@ while true do
       local h = load(id)
       if not ready(h) then
         reindex(id, h) -- a stale index entry: repair it
-      elseif h.wrap <= NOW then
+      elseif h.wrap <= NOW and not someone_ahead(id, h) then
         local exp = NOW + ttl
         redis.call('HSET', akey(id), 'claim', call, 'claim_exp', exp)
         redis.call('ZADD', CLAIMS, exp, id)
         h.claim = call
         reindex(id, h)
+        if mine then unwait(loop, call) end
         redis.call('HSET', ckey(call), 'agent', id, 'loop', loop, 'state', 'claimed', 'wrap', wrap)
         redis.call('PEXPIRE', ckey(call), cttl)
         audit(id, call, 'claim', loop)
@@ -47,4 +90,12 @@ while true do
   end
   offset = offset + batch
 end
-return nil
+if not enqueue and not mine then return nil end
+if not mine then
+  redis.call('ZADD', wkey(loop), arrival, call)
+  redis.call('HSET', ckey(call), 'loop', loop, 'state', 'waiting', 'arrival', arrival, 'wrap', wrap)
+  redis.call('PEXPIRE', ckey(call), cttl)
+  audit('', call, 'queued', loop)
+end
+redis.call('ZADD', LEASES, NOW + lease, loop .. ' ' .. call)
+return {'', tostring(redis.call('ZRANK', wkey(loop), call) + 1), tostring(arrival)}

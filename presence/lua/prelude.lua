@@ -14,6 +14,35 @@ local function ckey(call) return P .. 'call:' .. call end
 local function tkey(call) return P .. 'tried:' .. call end
 local CLAIMS = P .. 'claims'
 local ONCALL = P .. 'oncall'
+local LEASES = P .. 'waitlease'
+local WAKE = P .. 'wake'
+local function wkey(loop) return P .. 'wait:' .. loop end
+
+-- wake tells waiting sessions that an agent of these loops (comma separated)
+-- may be free, so they try again at once instead of polling.
+local function wake(loops)
+  if loops and loops ~= '' then redis.call('PUBLISH', WAKE, loops) end
+end
+
+-- unwait takes a call out of its loop's waiting line.
+local function unwait(loop, call)
+  local n = redis.call('ZREM', wkey(loop), call)
+  redis.call('ZREM', LEASES, loop .. ' ' .. call)
+  if n > 0 then wake(loop) end
+  return n
+end
+
+-- reap_waiting drops waiting callers whose session stopped renewing its
+-- lease: a crashed service must not leave ghosts ahead of live callers.
+local function reap_waiting(limit)
+  for _, m in ipairs(redis.call('ZRANGEBYSCORE', LEASES, '-inf', NOW, 'LIMIT', 0, limit)) do
+    local sp = string.find(m, ' ', 1, true)
+    local loop, call = string.sub(m, 1, sp - 1), string.sub(m, sp + 1)
+    unwait(loop, call)
+    redis.call('HSET', ckey(call), 'state', 'abandoned')
+    audit('', call, 'wait-expired', loop)
+  end
+end
 
 local function split(s)
   local t = {}
@@ -71,6 +100,7 @@ local function reap(limit)
       h.call, h.idle = '', NOW
       reindex(id, h)
       audit(id, call, 'call-expired', 'no hangup reported')
+      wake(h.loops)
       n = n + 1
     end
   end
@@ -84,6 +114,7 @@ local function reap(limit)
       h.claim = ''
       reindex(id, h)
       audit(id, call, 'claim-expired', '')
+      wake(h.loops)
       n = n + 1
     end
   end
