@@ -174,3 +174,44 @@ func dumpWarnings(t *testing.T, s *system) {
 		t.Logf("%5d %s", n, k)
 	}
 }
+
+func TestRedisKilledMidRunEveryCallerIsAnswered(t *testing.T) {
+	if testing.Short() {
+		t.Skip("soak test")
+	}
+	s := startWith(t, soakConfig)
+	if !s.redis.Real {
+		t.Skip("needs a real redis-server to kill")
+	}
+	// As in production: every write reaches the append-only file before it
+	// is acknowledged, so a killed Redis comes back with what it confirmed.
+	if err := s.store.Client().ConfigSet(context.Background(), "appendfsync", "always").Err(); err != nil {
+		t.Fatal(err)
+	}
+	var down time.Duration
+	connected, gaveUp, fellBack := soak(t, s, 400, func() {
+		time.Sleep(300 * time.Millisecond)
+		s.redis.Kill(t)
+		began := time.Now()
+		time.Sleep(time.Second)
+		s.redis.Restart(t)
+		down = time.Since(began)
+	})
+	t.Logf("400 callers, Redis down %v: %d connected, %d gave up, %d sent to the fallback", down.Round(time.Millisecond), connected, gaveUp, fellBack)
+	if connected+gaveUp+fellBack != 400 {
+		t.Fatalf("%d callers unaccounted for", 400-connected-gaveUp-fellBack)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		v, _ := s.routeOrHangUp(s.callID(), "1", "40000009", 2*time.Second)
+		if v["SB_RESULT"] == "ok" {
+			s.hangup(v["UNIQUEID"])
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("routing did not recover after Redis came back: %v", v)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	s.checkQuiet(t)
+}
