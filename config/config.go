@@ -19,6 +19,7 @@ const (
 	DefaultAGIListen      = "127.0.0.1:4573"
 	DefaultNamespace      = "sb"
 	DefaultDecisionBudget = 500 * time.Millisecond
+	DefaultMaxNoAnswer    = 3
 )
 
 // EnvRedisPassword is the environment variable holding the Redis password. It
@@ -38,10 +39,13 @@ type Config struct {
 	// EnglishKey is the menu key that switches to English and goes to the
 	// Switchboard loop.
 	EnglishKey string
-	Roles      []Role
-	Agents     []routing.Agent
-	Loops      []Loop
-	Server     Server
+	// MaxNoAnswer is how many unanswered rings in a row set an agent away
+	// with the reason "no answer"; 0 turns it off. Default 3.
+	MaxNoAnswer int
+	Roles       []Role
+	Agents      []routing.Agent
+	Loops       []Loop
+	Server      Server
 	// Members configures the member desk (directory, KID, messages).
 	Members Members
 	// Calendar is how Outlook calendars steer availability.

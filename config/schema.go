@@ -10,6 +10,7 @@ type rawConfig struct {
 	Line        int
 	Switchboard field
 	EnglishKey  field
+	MaxNoAnswer field
 	Roles       []rawRole
 	Agents      []rawAgent
 	Loops       []rawLoop
@@ -75,8 +76,9 @@ func decode(ps *problems, data []byte) *rawConfig {
 	}
 	raw := &rawConfig{Line: root.Line}
 	ok := d.mapping(root, "", map[string]handler{
-		"switchboard": d.into(&raw.Switchboard),
-		"english_key": d.into(&raw.EnglishKey),
+		"switchboard":   d.into(&raw.Switchboard),
+		"english_key":   d.into(&raw.EnglishKey),
+		"max_no_answer": d.into(&raw.MaxNoAnswer),
 		"roles": func(v *yaml.Node, path string) {
 			d.seq(v, path, func(item *yaml.Node, p string) {
 				r := rawRole{Path: p, Line: item.Line}

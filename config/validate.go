@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/sentralbord/sentralbord/routing"
@@ -254,6 +255,15 @@ func (c *checker) top() {
 			c.ps.add(ek.Line, "english_key", "invalid key %q: one of 0-9, * or #", ek.Val)
 		} else {
 			c.cfg.EnglishKey = ek.Val
+		}
+	}
+	c.cfg.MaxNoAnswer = DefaultMaxNoAnswer
+	if f := c.raw.MaxNoAnswer; f.Val != "" {
+		n, err := strconv.Atoi(f.Val)
+		if err != nil || n < 0 || n > 100 {
+			c.ps.add(f.Line, "max_no_answer", "invalid count %q: a whole number from 0 (never) to 100", f.Val)
+		} else {
+			c.cfg.MaxNoAnswer = n
 		}
 	}
 	for i, l := range c.cfg.Loops {

@@ -1,6 +1,10 @@
 package config
 
-import "testing"
+import (
+	"os"
+	"strings"
+	"testing"
+)
 
 func TestParseReportsAgentAndRoleProblems(t *testing.T) {
 	runProblems(t, []problemCase{
@@ -241,4 +245,23 @@ func TestParseReportsLoopProblems(t *testing.T) {
 			},
 		},
 	})
+}
+
+func TestMaxNoAnswer(t *testing.T) {
+	base, err := os.ReadFile("../examples/sentralbord.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Parse("ex.yaml", base)
+	if err != nil || cfg.MaxNoAnswer != DefaultMaxNoAnswer {
+		t.Fatalf("default: %v %v", cfg.MaxNoAnswer, err)
+	}
+	cfg, err = Parse("ex.yaml", append([]byte("max_no_answer: 0\n"), base...))
+	if err != nil || cfg.MaxNoAnswer != 0 {
+		t.Fatalf("0 turns it off: %v %v", cfg, err)
+	}
+	_, err = Parse("ex.yaml", append([]byte("max_no_answer: many\n"), base...))
+	if err == nil || !strings.Contains(err.Error(), `ex.yaml:1: max_no_answer: invalid count "many"`) {
+		t.Fatalf("bad value: %v", err)
+	}
 }

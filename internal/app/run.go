@@ -77,6 +77,7 @@ func Run(ctx, hard context.Context, o Options) error {
 	if calSync != nil {
 		svc.Calendar = calStore
 	}
+	svc.MaxNoAnswer = cfg.MaxNoAnswer
 	line := presence.NewLine(store, log)
 	svc.Line = line
 	svc.Callbacks = store
