@@ -3,6 +3,8 @@ package agi
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/sentralbord/sentralbord/routing"
@@ -54,9 +56,23 @@ func (rt *Routes) wait(ctx context.Context, s *Session, req routing.RouteRequest
 		}
 	}()
 	req.Arrival = first.Arrival // the place in line the Router gave
-	d, err := rt.waiter().Wait(wctx, req, rt.budget(), func(loop routing.LoopID, pos int) {
-		log.Debug("still waiting", "loop", loop, "position", pos)
+	var pos atomic.Int64
+	pos.Store(int64(first.Position))
+	announced := make(chan struct{})
+	if every := first.Loop.Announce; every > 0 {
+		go func() {
+			defer close(announced)
+			rt.announce(wctx, s, every, &pos)
+		}()
+	} else {
+		close(announced)
+	}
+	d, err := rt.waiter().Wait(wctx, req, rt.budget(), func(loop routing.LoopID, p int) {
+		log.Debug("still waiting", "loop", loop, "position", p)
+		pos.Store(int64(p))
 	})
+	cancel()
+	<-announced // no announcement may restart the music after this
 	if hungUp(s) {
 		rt.release(ctx, log, call, "caller hung up while waiting")
 		return d, fmt.Errorf("wait: %w", ErrHangup)
@@ -70,3 +86,39 @@ func (rt *Routes) wait(ctx context.Context, s *Session, req routing.RouteRequest
 	log.Info("wait in line over", "result", d.Result, "loop", d.Loop.ID)
 	return d, err
 }
+
+// announce tells the waiting caller their place in line every interval, in
+// the channel's language: the prompt, then the number, then the music again.
+// A failed announcement is logged and the wait goes on.
+func (rt *Routes) announce(ctx context.Context, s *Session, every time.Duration, pos *atomic.Int64) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		n := pos.Load()
+		if n <= 0 {
+			continue
+		}
+		for _, cmd := range []string{
+			"SET MUSIC OFF",
+			"EXEC Playback " + PromptPlace,
+			"EXEC SayNumber " + strconv.FormatInt(n, 10),
+			"SET MUSIC ON " + rt.musicClass(),
+		} {
+			if ctx.Err() != nil {
+				return
+			}
+			if _, err := s.Command(ctx, cmd); err != nil {
+				s.Log().Warn("announcing the place in line failed", "err", err)
+				break
+			}
+		}
+	}
+}
+
+// PromptPlace is the prompt before the number: "Du er nummer …" / "You are number …".
+const PromptPlace = "sentralbord/plass-i-ko"

@@ -22,6 +22,7 @@ var (
 	ringTimeoutSpan    = span{5 * time.Second, 5 * time.Minute}
 	wrapUpSpan         = span{0, 10 * time.Minute}
 	maxWaitSpan        = span{10 * time.Second, time.Hour}
+	announceSpan       = span{0, 10 * time.Minute}
 	decisionBudgetSpan = span{50 * time.Millisecond, 5 * time.Second}
 )
 
@@ -81,6 +82,7 @@ func (c *checker) loops() {
 		l.RingTimeout = c.duration(r.RingTimeout, r.Path+".ring_timeout", DefaultRingTimeout, ringTimeoutSpan)
 		l.WrapUp = c.duration(r.WrapUp, r.Path+".wrap_up", DefaultWrapUp, wrapUpSpan)
 		l.MaxWait = c.duration(r.MaxWait, r.Path+".max_wait", DefaultMaxWait, maxWaitSpan)
+		l.Announce = c.duration(r.Announce, r.Path+".announce", 0, announceSpan)
 		c.members(r, &l)
 		l.Fallback = c.fallback(r, l)
 		if okID {

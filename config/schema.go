@@ -48,6 +48,7 @@ type rawLoop struct {
 	RingTimeout field
 	WrapUp      field
 	MaxWait     field
+	Announce    field
 	Fallback    field
 	Overflow    field
 	Members     list
@@ -153,6 +154,7 @@ func (d *decoder) loop(item *yaml.Node, path string) (rawLoop, bool) {
 		"ring_timeout": d.into(&l.RingTimeout),
 		"wrap_up":      d.into(&l.WrapUp),
 		"max_wait":     d.into(&l.MaxWait),
+		"announce":     d.into(&l.Announce),
 		"fallback":     d.into(&l.Fallback),
 		"overflow":     d.into(&l.Overflow),
 		"members":      d.intoList(&l.Members),

@@ -38,6 +38,9 @@ type Loop struct {
 	RingTimeout time.Duration
 	WrapUp      time.Duration
 	MaxWait     time.Duration
+	// Announce is how often a waiting caller hears their place in line
+	// (0: never).
+	Announce time.Duration
 	// Fallback is the static dial target used when routing fails (Redis down).
 	Fallback string
 	// Overflow is the loop that takes callers after MaxWait ("" for none).

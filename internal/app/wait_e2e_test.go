@@ -172,3 +172,34 @@ func TestPhoneInUseIsNotOffered(t *testing.T) {
 		t.Fatalf("next call got %v, want anna", v)
 	}
 }
+
+func TestWaitingCallerHearsTheirPlaceInLine(t *testing.T) {
+	yaml := strings.Replace(noWrapConfig, "ring_timeout: 5s, wrap_up: 0s,\n     members: [anna", "ring_timeout: 5s, wrap_up: 0s, announce: 1s,\n     members: [anna", 1)
+	if yaml == noWrapConfig {
+		t.Fatal("test configuration did not change")
+	}
+	s := startWith(t, yaml)
+	for _, id := range []string{"anna", "bente", "cato", "dina", "emil"} {
+		s.set(id, routing.StatusLunch)
+	}
+	c := &agitest.Client{Call: agitest.Call{Request: "route", Args: []string{"1"}, UniqueID: s.callID(), CallerID: "40000001"}}
+	go func() {
+		s.awaitWaiting("1", 1)
+		time.Sleep(1300 * time.Millisecond) // one announcement
+		s.set("anna", routing.StatusAvailable)
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	res, err := c.Run(ctx, s.addr)
+	if err != nil || res.Vars["SB_RESULT"] != "ok" || res.Vars["SB_WAITED"] != "1" {
+		t.Fatalf("vars %v err %v", res.Vars, err)
+	}
+	got := strings.Join(res.Commands, "\n")
+	want := "SET MUSIC OFF\nEXEC Playback sentralbord/plass-i-ko\nEXEC SayNumber 1\nSET MUSIC ON default"
+	if !strings.Contains(got, want) {
+		t.Fatalf("no announcement in the session:\n%s", got)
+	}
+	if strings.LastIndex(got, "SET MUSIC ON") > strings.LastIndex(got, "SET MUSIC OFF") {
+		t.Fatalf("music left on after the wait:\n%s", got)
+	}
+}
