@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -55,7 +56,9 @@ func TestWaitingCallersAreConnectedInArrivalOrder(t *testing.T) {
 		s.awaitWaiting("1", i+1) // arrivals 10 ms apart, in this order
 		time.Sleep(10 * time.Millisecond)
 	}
+	freed := time.Now()
 	s.set("anna", routing.StatusAvailable) // one agent frees up; each call ends, the next caller gets her
+	var wakeups []time.Duration
 	for want := range 20 {
 		var c connected
 		select {
@@ -63,12 +66,17 @@ func TestWaitingCallersAreConnectedInArrivalOrder(t *testing.T) {
 		case <-time.After(5 * time.Second):
 			t.Fatalf("caller %d not connected within 5s", want)
 		}
+		wakeups = append(wakeups, time.Since(freed))
 		if c.caller != want || c.agent != "anna" {
 			t.Fatalf("connected caller %d to %q, want caller %d to anna", c.caller, c.agent, want)
 		}
 		s.dialResult(c.call, "anna", "ANSWER")
+		freed = time.Now()
 		s.hangup(c.call)
 	}
+	slices.Sort(wakeups)
+	t.Logf("agent freed → waiting caller told: median %v, max %v (includes the hangup request and the reply to Asterisk)",
+		wakeups[len(wakeups)/2].Round(100*time.Microsecond), wakeups[len(wakeups)-1].Round(100*time.Microsecond))
 	if w := s.waiting("1"); len(w) != 0 {
 		t.Fatalf("line not empty: %v", w)
 	}
