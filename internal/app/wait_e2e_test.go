@@ -191,10 +191,20 @@ func TestWaitingCallerHearsTheirPlaceInLine(t *testing.T) {
 		s.set(id, routing.StatusLunch)
 	}
 	c := &agitest.Client{Call: agitest.Call{Request: "route", Args: []string{"1"}, UniqueID: s.callID(), CallerID: "40000001"}}
+	freed := make(chan error, 1)
 	go func() {
-		s.awaitWaiting("1", 1)
+		deadline := time.Now().Add(5 * time.Second)
+		for len(s.waiting("1")) == 0 && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
 		time.Sleep(1300 * time.Millisecond) // one announcement
-		s.set("anna", routing.StatusAvailable)
+		_, err := s.store.SetStatus(context.Background(), "anna", routing.StatusAvailable, routing.Actor{Source: routing.SourceCLI, Name: "test"})
+		freed <- err
+	}()
+	defer func() {
+		if err := <-freed; err != nil {
+			t.Error(err)
+		}
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
