@@ -17,18 +17,33 @@ func (s *Server) serveConn(ctx context.Context, conn net.Conn) {
 	defer s.wg.Done()
 	defer s.inFlight.Add(-1)
 	log := s.Log.With("remote", conn.RemoteAddr().String())
-	if !s.acquire(ctx) {
-		log.Warn("too many agi sessions; connection closed", "max_conns", s.MaxConns)
-		_ = conn.Close()
-		return
+	slot := s.acquire(ctx)
+	if slot {
+		defer func() { <-s.sem }()
 	}
-	defer func() { <-s.sem }()
 	if !s.track(conn) {
 		_ = conn.Close()
 		return
 	}
 	defer s.untrack(conn)
-	s.session(ctx, conn, log)
+	// Beyond MaxConns only the requests that free agents are served: a
+	// hangup shed under load would leave an agent on a call that ended.
+	s.session(ctx, conn, log, func(env Env) bool {
+		if slot || s.isUnlimited(env.Request) {
+			return true
+		}
+		log.Warn("too many agi sessions; request refused", "max_conns", s.MaxConns, "request", env.Request)
+		return false
+	})
+}
+
+func (s *Server) isUnlimited(request string) bool {
+	for _, r := range s.Unlimited {
+		if r == request {
+			return true
+		}
+	}
+	return false
 }
 
 // acquire takes a session slot, waiting at most OverloadWait.
@@ -69,7 +84,7 @@ func (s *Server) untrack(conn net.Conn) {
 }
 
 // session reads the environment, runs the handler and closes the connection.
-func (s *Server) session(ctx context.Context, conn net.Conn, log *slog.Logger) {
+func (s *Server) session(ctx context.Context, conn net.Conn, log *slog.Logger, admit func(Env) bool) {
 	var sess *Session
 	defer func() {
 		if sess != nil {
@@ -92,6 +107,9 @@ func (s *Server) session(ctx context.Context, conn net.Conn, log *slog.Logger) {
 	env, err := s.readEnv(ctx, conn, br)
 	if err != nil {
 		s.logEnvError(log, err)
+		return
+	}
+	if !admit(env) {
 		return
 	}
 	log = log.With(callAttrs(env)...)

@@ -32,6 +32,10 @@ type Fallbacker interface {
 
 var _ Fallbacker = (*routing.Service)(nil)
 
+// Releases are the requests that free agents; a Server should serve them
+// even when full (Server.Unlimited).
+var Releases = []string{RequestHangup, RequestDialResult}
+
 // Requests: the path of the AGI URL, agi://127.0.0.1:4573/<request>.
 const (
 	// RequestRoute claims an agent of a loop: /route?loop=<id> or /route,<id>.

@@ -45,6 +45,10 @@ type Server struct {
 	// caller in silence.
 	MaxConns     int
 	OverloadWait time.Duration
+	// Unlimited are requests served even beyond MaxConns (after the
+	// environment is read): those that release agents, so load never
+	// leaves one stuck. Routes.Releases lists the switchboard's.
+	Unlimited []string
 
 	// EnvTimeout bounds the wait for the environment block (5s): a client
 	// that connects and says nothing is closed after it.

@@ -245,7 +245,7 @@ func TestConcurrencyLimit(t *testing.T) {
 	}
 	log, lb := newLog()
 	srv := &Server{Handler: &Routes{Router: router, DecisionBudget: 5 * time.Second}, Log: log,
-		MaxConns: 1, OverloadWait: 20 * time.Millisecond}
+		MaxConns: 1, OverloadWait: 20 * time.Millisecond, Unlimited: Releases}
 	addr, _, _ := startServer(t, srv)
 
 	first := make(chan agitest.Result, 1)
@@ -261,6 +261,12 @@ func TestConcurrencyLimit(t *testing.T) {
 	if !strings.Contains(lb.String(), "too many agi sessions") {
 		t.Errorf("log:\n%s", lb)
 	}
+	// A hangup is served even when full: it frees an agent.
+	hup := run(t, addr, &agitest.Client{Call: agitest.Call{Request: "hangup", UniqueID: "full.1"}, Dead: true})
+	if hup.Vars[VarResult] != "ok" {
+		t.Errorf("hangup over the limit was not served: %v", hup.Vars)
+	}
+	router.waitHangup(t, "full.1")
 	close(unblock)
 	if res := <-first; res.Vars[VarResult] != "ok" {
 		t.Errorf("first call: %v", res.Vars)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/sentralbord/sentralbord/agi"
 	"github.com/sentralbord/sentralbord/config"
+	"github.com/sentralbord/sentralbord/internal/ops"
 	"github.com/sentralbord/sentralbord/members"
 	"github.com/sentralbord/sentralbord/presence"
 	"github.com/sentralbord/sentralbord/routing"
@@ -23,7 +24,13 @@ type Options struct {
 	Namespace string
 	// AGIListen overrides the configuration's address; "127.0.0.1:0" in tests.
 	AGIListen string
-	Log       *slog.Logger
+	// HTTPListen is where /metrics, /healthz, /readyz and the status board
+	// are served ("" = not served; "127.0.0.1:0" in tests).
+	HTTPListen string
+	// FSListen is the outbound event socket address for FreeSWITCH's
+	// socket application ("" = not served; "127.0.0.1:0" in tests).
+	FSListen string
+	Log      *slog.Logger
 	// DrainTimeout bounds how long calls in flight may take after the first
 	// stop signal.
 	DrainTimeout time.Duration
@@ -37,6 +44,8 @@ type Options struct {
 // Addrs are the addresses the servers bound.
 type Addrs struct {
 	AGI   net.Addr
+	HTTP  net.Addr // nil without Options.HTTPListen
+	FS    net.Addr // nil without Options.FSListen
 	Redis string
 }
 
@@ -96,16 +105,39 @@ func Run(ctx, hard context.Context, o Options) error {
 	if err != nil {
 		return fmt.Errorf("agi listen: %w", err)
 	}
+	var hln net.Listener
+	if o.HTTPListen != "" {
+		if hln, err = Listen(ctx, o.HTTPListen); err != nil {
+			ln.Close()
+			return fmt.Errorf("http listen: %w", err)
+		}
+	}
+	metrics := ops.NewMetrics()
 	srv := &agi.Server{
 		// The decision gets 80% of the budget; the rest is for telling Asterisk.
-		Handler: &agi.Routes{Router: svc, DecisionBudget: budget - budget/5, Features: features},
+		Handler: metrics.AGI(&agi.Routes{Router: &ops.Router{Service: svc, M: metrics}, DecisionBudget: budget - budget/5, Features: features}),
 		Log:     log, DrainTimeout: o.DrainTimeout,
 		// Waiting callers hold their sessions: allow a contact centre's line.
-		MaxConns: MaxSessions,
+		MaxConns: MaxSessions, Unlimited: agi.Releases,
+	}
+	fsSrv, fsLn, err := FSServer(ctx, o.FSListen, svc, budget, o.DrainTimeout, log)
+	if err != nil {
+		ln.Close()
+		if hln != nil {
+			hln.Close()
+		}
+		return err
 	}
 
 	var wg sync.WaitGroup
 	errs := make(chan error, 2)
+	if fsSrv != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- fsSrv.Serve(ctx, fsLn)
+		}()
+	}
 	wg.Add(4)
 	go func() {
 		defer wg.Done()
@@ -130,6 +162,18 @@ func Run(ctx, hard context.Context, o Options) error {
 			calSync.Run(ctx)
 		}()
 	}
+	var httpAddr net.Addr
+	if hln != nil {
+		httpAddr = hln.Addr()
+		hs := opsServer(cfg, metrics, svc, client, store, calStore, log)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := hs.Serve(ctx, hln); err != nil {
+				log.Error("http server stopped", "err", err)
+			}
+		}()
+	}
 	if listener != nil {
 		wg.Add(1)
 		go func() {
@@ -140,13 +184,20 @@ func Run(ctx, hard context.Context, o Options) error {
 	go func() {
 		<-hard.Done()
 		srv.Close()
+		if fsSrv != nil {
+			fsSrv.Close()
+		}
 	}()
 	go func() {
 		select {
 		case <-srv.Ready():
-			log.Info("serving", "agi", ln.Addr().String(), "redis", o.Redis.String(), "config", cfg.File)
+			if fsSrv != nil {
+				<-fsSrv.Ready()
+				log.Info("serving FreeSWITCH calls", "esl_outbound", fsLn.Addr().String())
+			}
+			log.Info("serving", "agi", ln.Addr().String(), "http", httpAddr, "redis", o.Redis.String(), "config", cfg.File)
 			if o.Ready != nil {
-				o.Ready(Addrs{AGI: ln.Addr(), Redis: o.Redis.Addrs[0]})
+				o.Ready(Addrs{AGI: ln.Addr(), HTTP: httpAddr, FS: addrOf(fsLn), Redis: o.Redis.Addrs[0]})
 			}
 		case <-ctx.Done():
 		}

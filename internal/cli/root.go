@@ -87,5 +87,7 @@ supervisors see and change who takes calls.`,
 	root.AddCommand(newMemberCmd(g), newMessageCmd(g))
 	root.AddCommand(newESLCmd(g))
 	root.AddCommand(newCallbackCmd(g))
+	root.AddCommand(newBenchCmd(g))
+	root.AddCommand(newDoctorCmd(g))
 	return root
 }

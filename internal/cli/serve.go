@@ -14,7 +14,7 @@ import (
 )
 
 func newServeCmd(g *globals) *cobra.Command {
-	var listen, logLevel string
+	var listen, httpListen, fsListen, logLevel string
 	var drain time.Duration
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -44,14 +44,28 @@ a second SIGTERM or a SIGINT ends them at once.`,
 			if listen == "" {
 				listen = g.env.Getenv("SENTRALBORD_AGI_LISTEN")
 			}
+			if !cmd.Flags().Changed("http") && g.env.Getenv("SENTRALBORD_HTTP_LISTEN") != "" {
+				httpListen = g.env.Getenv("SENTRALBORD_HTTP_LISTEN")
+			}
+			if httpListen == "off" {
+				httpListen = ""
+			}
+			if !cmd.Flags().Changed("fs-listen") && g.env.Getenv("SENTRALBORD_FS_LISTEN") != "" {
+				fsListen = g.env.Getenv("SENTRALBORD_FS_LISTEN")
+			}
+			if fsListen == "off" {
+				fsListen = ""
+			}
 			log := slog.New(slog.NewTextHandler(g.env.Stderr, &slog.HandlerOptions{Level: level}))
 			ctx, hard := signalContexts(cmd.Context(), log)
 			return app.Run(ctx, hard, app.Options{
-				Config: cfg, Redis: rc, Namespace: g.namespaceFor(cfg), AGIListen: listen, Log: log, DrainTimeout: drain,
+				Config: cfg, Redis: rc, Namespace: g.namespaceFor(cfg), AGIListen: listen, HTTPListen: httpListen, FSListen: fsListen, Log: log, DrainTimeout: drain,
 			})
 		},
 	}
 	cmd.Flags().StringVar(&listen, "listen", "", "FastAGI address (default: $SENTRALBORD_AGI_LISTEN, the config, 127.0.0.1:4573)")
+	cmd.Flags().StringVar(&httpListen, "http", "127.0.0.1:9464", "address of /metrics, /healthz, /readyz and the status board /board (or $SENTRALBORD_HTTP_LISTEN; \"off\" to serve none)")
+	cmd.Flags().StringVar(&fsListen, "fs-listen", app.DefaultFSListen, "outbound event socket address for FreeSWITCH's socket application (or $SENTRALBORD_FS_LISTEN; \"off\" to serve none)")
 	cmd.Flags().StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	cmd.Flags().DurationVar(&drain, "drain", 5*time.Minute, "how long calls in flight may go on after SIGTERM")
 	return cmd

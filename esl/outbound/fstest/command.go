@@ -1,0 +1,109 @@
+// Package fstest is a fake FreeSWITCH for tests: it connects to an outbound
+// event socket server the way the `socket … async full` application does
+// (sends nothing until "connect", then the channel's data), answers
+// myevents, linger, resume, api and sendmsg, and emits the channel's events
+// in FreeSWITCH's plain format, byte for byte as recorded from FreeSWITCH
+// 1.10.12. A test decides how each bridge goes and can hang up, drop the
+// socket or send garbage at any moment.
+package fstest
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// Command is one command a client sent on the event socket.
+type Command struct {
+	Name    string // "connect", "myevents", "sendmsg", "api" …
+	Arg     string // the rest of the first line ("uuid_break <uuid> all")
+	Headers map[string]string
+	Body    string
+}
+
+// Limits for a command; FreeSWITCH's are in the same range.
+const (
+	maxLine    = 64 << 10
+	maxHeaders = 256
+	maxBody    = 1 << 20
+)
+
+// ErrCommand reports bytes that are not an event-socket command.
+var ErrCommand = errors.New("malformed event socket command")
+
+// ReadCommand reads one command: a line, header lines, a blank line, then
+// content-length bytes of body. Header names are lowercased; "\r\n" is
+// accepted as a line end. A client that closes between commands gives io.EOF.
+func ReadCommand(r *bufio.Reader) (Command, error) {
+	var c Command
+	for {
+		line, err := readLine(r)
+		if err != nil {
+			if errors.Is(err, io.EOF) && c.Name == "" && line == "" {
+				return c, io.EOF
+			}
+			if errors.Is(err, io.EOF) {
+				return c, io.ErrUnexpectedEOF
+			}
+			return c, err
+		}
+		if line == "" {
+			if c.Name == "" {
+				continue // stray blank line between commands
+			}
+			break
+		}
+		if c.Name == "" {
+			c.Name, c.Arg, _ = strings.Cut(line, " ")
+			c.Headers = map[string]string{}
+			continue
+		}
+		k, v, ok := strings.Cut(line, ":")
+		if !ok || k == "" {
+			return c, fmt.Errorf("%w: header %q", ErrCommand, trim(line))
+		}
+		if len(c.Headers) == maxHeaders {
+			return c, fmt.Errorf("%w: too many headers", ErrCommand)
+		}
+		c.Headers[strings.ToLower(strings.TrimSpace(k))] = strings.TrimLeft(v, " ")
+	}
+	if cl, ok := c.Headers["content-length"]; ok {
+		n, err := strconv.Atoi(strings.TrimSpace(cl))
+		if err != nil || n < 0 || n > maxBody {
+			return c, fmt.Errorf("%w: content-length %q", ErrCommand, trim(cl))
+		}
+		b := make([]byte, n)
+		if _, err := io.ReadFull(r, b); err != nil {
+			return c, io.ErrUnexpectedEOF
+		}
+		c.Body = string(b)
+	}
+	return c, nil
+}
+
+func readLine(r *bufio.Reader) (string, error) {
+	var b []byte
+	for {
+		chunk, isPrefix, err := r.ReadLine()
+		b = append(b, chunk...)
+		if err != nil {
+			return string(b), err
+		}
+		if len(b) > maxLine {
+			return "", fmt.Errorf("%w: line too long", ErrCommand)
+		}
+		if !isPrefix {
+			return string(b), nil
+		}
+	}
+}
+
+func trim(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}

@@ -1,0 +1,92 @@
+package outbound_test
+
+import (
+	"context"
+	"log/slog"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/sentralbord/sentralbord/esl/outbound"
+	"github.com/sentralbord/sentralbord/esl/outbound/fstest"
+	"github.com/sentralbord/sentralbord/routing"
+)
+
+// router is a Router of function fields; nil fields give "none".
+type router struct {
+	route    func(ctx context.Context, req routing.RouteRequest) (routing.Decision, error)
+	hangups  atomic.Int64
+	callback func(number string) (string, error)
+}
+
+func (r *router) Route(ctx context.Context, req routing.RouteRequest) (routing.Decision, error) {
+	if r.route != nil {
+		return r.route(ctx, req)
+	}
+	return routing.Decision{Result: routing.ResultNone}, nil
+}
+func (r *router) Wait(context.Context, routing.RouteRequest, time.Duration, routing.Progress) (routing.Decision, error) {
+	return routing.Decision{Result: routing.ResultNone}, nil
+}
+func (r *router) DialResult(context.Context, routing.CallID, routing.AgentID, routing.DialStatus) error {
+	return nil
+}
+func (r *router) Hangup(context.Context, routing.CallID) (routing.AgentID, error) {
+	r.hangups.Add(1)
+	return "", nil
+}
+func (r *router) Fallback(routing.LoopID) string { return "user/2301" }
+func (r *router) RequestCallback(_ context.Context, _ routing.CallID, _ routing.LoopID, number, _ string) (string, error) {
+	return r.callback(number)
+}
+
+func runCall(t *testing.T, r *router, vars map[string]string) *fstest.Call {
+	t.Helper()
+	s := &outbound.Server{Handler: &outbound.Routes{Router: r, DecisionBudget: 50 * time.Millisecond}, Log: slog.New(slog.DiscardHandler)}
+	addr, _, _ := serve(t, s)
+	c := &fstest.Call{Channel: fstest.Channel{UUID: "u-1", Name: "sofia/internal/x", CallerNumber: "40000001", Answered: true, Vars: vars}}
+	if err := c.Start(context.Background(), addr); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestSlowRouterGivesErrorWithinBudgetAndLateClaimIsReleased(t *testing.T) {
+	r := &router{route: func(ctx context.Context, _ routing.RouteRequest) (routing.Decision, error) {
+		time.Sleep(300 * time.Millisecond) // ignores its context
+		return routing.Decision{Result: routing.ResultOK, Agent: routing.Agent{ID: "a", FreeSWITCHDial: "user/1"}}, nil
+	}}
+	began := time.Now()
+	c := runCall(t, r, map[string]string{"sb_loop": "1"})
+	if took := time.Since(began); took > 250*time.Millisecond {
+		t.Fatalf("handed back after %v", took)
+	}
+	v := c.Vars()
+	if v["sb_result"] != "error" || v["sb_error"] != "timeout" || v["sb_fallback"] != "user/2301" || v["sb_loop"] != "1" {
+		t.Fatalf("vars %v", v)
+	}
+	if len(c.Bridges()) != 0 {
+		t.Fatalf("bridged after the budget: %v", c.Bridges())
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for r.hangups.Load() < 2 { // the call's end, and the late claim
+		if time.Now().After(deadline) {
+			t.Fatalf("late claim not released (%d releases)", r.hangups.Load())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestCallbackRequest(t *testing.T) {
+	var got atomic.Value
+	r := &router{callback: func(number string) (string, error) { got.Store(number); return "cb1", nil }}
+	c := runCall(t, r, map[string]string{"sb_loop": "2", "sb_request": "callback"})
+	if v := c.Vars(); v["sb_result"] != "ok" || got.Load() != "40000001" {
+		t.Fatalf("vars %v, number %v", v, got.Load())
+	}
+}
