@@ -223,8 +223,8 @@ func (rt *Routes) releaseLate(ctx context.Context, s *Session, call routing.Call
 	log := s.Log()
 	go func() {
 		o := <-late
-		if o.err == nil && o.v.Result == routing.ResultOK {
-			rt.release(ctx, log.With("agent", o.v.Agent.ID), call, "decision came too late")
+		if o.Err == nil && o.V.Result == routing.ResultOK {
+			rt.release(ctx, log.With("agent", o.V.Agent.ID), call, "decision came too late")
 		}
 	}()
 }

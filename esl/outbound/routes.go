@@ -161,7 +161,7 @@ func (cl *call) decide(ctx context.Context, waited *bool) (routing.Decision, err
 		func(c context.Context) (routing.Decision, error) { return cl.rt.Router.Route(c, cl.req) })
 	if late != nil {
 		go func() {
-			if o := <-late; o.err == nil && o.v.Result != routing.ResultNone {
+			if o := <-late; o.Err == nil && o.V.Result != routing.ResultNone {
 				cl.rt.release(ctx, cl.log, cl.id, "decision came too late")
 			}
 		}()

@@ -3,62 +3,24 @@ package outbound
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
-	"runtime/debug"
 	"time"
 
+	"github.com/sentralbord/sentralbord/internal/budget"
 	"github.com/sentralbord/sentralbord/routing"
 )
 
 var (
-	errBudget = errors.New("decision budget exceeded")
-	errPanic  = errors.New("panic in router")
+	errBudget = budget.ErrExceeded
+	errPanic  = budget.ErrPanic
 )
 
-type outcome[T any] struct {
-	v   T
-	err error
-}
+type outcome[T any] = budget.Outcome[T]
 
-// within runs f in its own goroutine under budget, so a router blocked on a
-// slow store cannot hold the caller past it; abort (the hangup) gives up
-// early too. When it gives up, late delivers f's outcome once it arrives,
-// so a claim made too late can be released. A panic in f becomes an error.
-func within[T any](ctx context.Context, budget time.Duration, abort <-chan struct{},
+// within is budget.Call with this package's hangup error.
+func within[T any](ctx context.Context, d time.Duration, abort <-chan struct{},
 	log *slog.Logger, f func(context.Context) (T, error)) (T, error, <-chan outcome[T]) {
-	cctx, cancel := context.WithTimeout(ctx, budget)
-	defer cancel()
-	ch := make(chan outcome[T], 1)
-	go func() {
-		defer func() {
-			if r := recover(); r != nil {
-				log.Error("panic in router", "panic", r, "stack", string(debug.Stack()))
-				ch <- outcome[T]{err: fmt.Errorf("%w: %v", errPanic, r)}
-			}
-		}()
-		v, err := f(cctx)
-		ch <- outcome[T]{v: v, err: err}
-	}()
-	var zero T
-	select {
-	case o := <-ch:
-		return o.v, o.err, nil
-	case <-cctx.Done():
-	case <-abort:
-	}
-	select {
-	case o := <-ch:
-		return o.v, o.err, nil
-	default:
-	}
-	switch {
-	case cctx.Err() == nil:
-		return zero, ErrHangup, ch
-	case ctx.Err() != nil:
-		return zero, ctx.Err(), ch
-	}
-	return zero, errBudget, ch
+	return budget.Call(ctx, d, abort, ErrHangup, log, f)
 }
 
 // release frees what call holds. It outlives the call's context; a failure

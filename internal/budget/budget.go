@@ -1,0 +1,66 @@
+// Package budget runs a routing call under a time budget for the protocol
+// adapters (FastAGI and the FreeSWITCH event socket), so a store that hangs
+// can never hold a caller past the budget.
+package budget
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"time"
+)
+
+// Errors Call returns when it gives up.
+var (
+	ErrExceeded = errors.New("decision budget exceeded")
+	ErrPanic    = errors.New("panic in router")
+)
+
+// Outcome is what f returned, delivered late when Call gave up first.
+type Outcome[T any] struct {
+	V   T
+	Err error
+}
+
+// Call runs f in its own goroutine under d, so f blocked on a slow store,
+// even one ignoring its context, cannot hold the call past the budget; abort
+// (the caller hanging up) gives up early and returns aborted. When Call gives
+// up, late delivers f's outcome once it arrives, so a claim made too late can
+// be released. A panic in f becomes an error wrapping ErrPanic.
+func Call[T any](ctx context.Context, d time.Duration, abort <-chan struct{}, aborted error,
+	log *slog.Logger, f func(context.Context) (T, error)) (T, error, <-chan Outcome[T]) {
+	cctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	ch := make(chan Outcome[T], 1)
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				log.Error("panic in router", "panic", r, "stack", string(debug.Stack()))
+				ch <- Outcome[T]{Err: fmt.Errorf("%w: %v", ErrPanic, r)}
+			}
+		}()
+		v, err := f(cctx)
+		ch <- Outcome[T]{V: v, Err: err}
+	}()
+	var zero T
+	select {
+	case o := <-ch:
+		return o.V, o.Err, nil
+	case <-cctx.Done():
+	case <-abort:
+	}
+	select {
+	case o := <-ch: // it made it after all
+		return o.V, o.Err, nil
+	default:
+	}
+	switch {
+	case cctx.Err() == nil:
+		return zero, aborted, ch
+	case ctx.Err() != nil:
+		return zero, ctx.Err(), ch
+	}
+	return zero, ErrExceeded, ch
+}

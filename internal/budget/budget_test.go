@@ -1,0 +1,36 @@
+package budget
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"testing"
+	"time"
+)
+
+var errGone = errors.New("gone")
+
+func TestCall(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	ctx := context.Background()
+	if v, err, late := Call(ctx, time.Second, nil, errGone, log, func(context.Context) (int, error) { return 7, nil }); v != 7 || err != nil || late != nil {
+		t.Fatalf("in time: %v %v %v", v, err, late)
+	}
+	release := make(chan struct{})
+	_, err, late := Call(ctx, 20*time.Millisecond, nil, errGone, log, func(context.Context) (int, error) { <-release; return 8, nil })
+	if !errors.Is(err, ErrExceeded) || late == nil {
+		t.Fatalf("past the budget: %v %v", err, late)
+	}
+	close(release)
+	if o := <-late; o.V != 8 || o.Err != nil {
+		t.Fatalf("late outcome %+v", o)
+	}
+	abort := make(chan struct{})
+	close(abort)
+	if _, err, _ := Call(ctx, time.Second, abort, errGone, log, func(c context.Context) (int, error) { <-c.Done(); return 0, c.Err() }); !errors.Is(err, errGone) {
+		t.Fatalf("aborted: %v", err)
+	}
+	if _, err, _ := Call(ctx, time.Second, nil, errGone, log, func(context.Context) (int, error) { panic("boom") }); !errors.Is(err, ErrPanic) {
+		t.Fatalf("panic: %v", err)
+	}
+}
