@@ -178,6 +178,9 @@ func readLine(r *bufio.Reader, max int) (string, error) {
 	var buf []byte
 	for {
 		chunk, err := r.ReadSlice('\n')
+		if err == nil && buf == nil && len(chunk) <= max+1 {
+			return string(chunk[:len(chunk)-1]), nil // the usual case: one copy
+		}
 		if len(buf)+len(chunk) > max+1 {
 			return "", fmt.Errorf("%w: %w", ErrProtocol, errLineTooLong)
 		}

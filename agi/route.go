@@ -35,6 +35,20 @@ func (v routeVars) pairs() [][2]string {
 	}
 }
 
+// SendableFallback is the fallback the route request sends: f, or "" when
+// f is longer than Asterisk reads in one command (the dialplan's own
+// SB_FALLBACK_<loop> applies then).
+func SendableFallback(f string) string {
+	if len(f) > maxFallbackBytes {
+		return ""
+	}
+	return f
+}
+
+// maxFallbackBytes leaves room in one command line for SET VARIABLE, the
+// name and the quotes around a loop's fallback.
+const maxFallbackBytes = MaxCommandBytes - 64
+
 // route claims an agent of the requested loop and tells the dialplan whom to
 // ring. A claim made here is released unless SB_RESULT=ok reached Asterisk
 // while the channel was up: on a failed SET, a hangup, a timeout or a panic.
@@ -203,7 +217,16 @@ func (rt *Routes) ring(ctx context.Context, s *Session, v routeVars, dec routing
 // a dead channel, so only the HANGUP notice tells. Replies are ordered after
 // that notice, so once the last SET is answered the check is exact.
 func (rt *Routes) publish(ctx context.Context, s *Session, v routeVars) error {
+	if f := SendableFallback(v.fallback); f != v.fallback {
+		rt.warnLongFallback(s, v.loop, len(v.fallback))
+		v.fallback = f
+	}
 	for _, kv := range v.pairs() {
+		// The dialplan clears these before each route request and keeps an
+		// earlier SB_FALLBACK, so an empty value need not cross the wire.
+		if kv[1] == "" {
+			continue
+		}
 		if err := s.Set(ctx, kv[0], kv[1]); err != nil {
 			return fmt.Errorf("route: %w", err)
 		}
@@ -215,6 +238,14 @@ func (rt *Routes) publish(ctx context.Context, s *Session, v routeVars) error {
 		return fmt.Errorf("route: %w", err)
 	}
 	return nil
+}
+
+// warnLongFallback says once per loop that its fallback is not sent.
+func (rt *Routes) warnLongFallback(s *Session, loop string, n int) {
+	if _, seen := rt.longFallback.LoadOrStore(loop, true); !seen {
+		s.Log().Warn("loop's fallback is longer than one AGI command; the dialplan's SB_FALLBACK_<loop> applies",
+			"loop", loop, "bytes", n, "max", maxFallbackBytes)
+	}
 }
 
 // releaseLate waits for a decision that came after the budget or the hangup

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -88,6 +89,8 @@ type Routes struct {
 	SkipDeviceCheck bool
 	// Features serves the agents' feature codes (status, login, logout, blf).
 	Features *Features
+
+	longFallback sync.Map // loops whose fallback was too long to send, warned once
 }
 
 // ServeAGI dispatches on the request path.

@@ -34,6 +34,22 @@ func run(t *testing.T, addr string, c *agitest.Client) agitest.Result {
 	return res
 }
 
+// inOrder reports whether every name of got is in want, in want's order,
+// each at most once.
+func inOrder(got, want []string) bool {
+	i := 0
+	for _, g := range got {
+		for i < len(want) && want[i] != g {
+			i++
+		}
+		if i == len(want) {
+			return false
+		}
+		i++
+	}
+	return true
+}
+
 var routeOrder = []string{VarResult, VarLoop, VarAgent, VarAgentName, VarDial, VarTimeout,
 	VarCallerIDNum, VarCallerIDName, VarFallback, VarError, VarWaited, VarResult}
 
@@ -55,6 +71,12 @@ func TestRoute(t *testing.T) {
 			routed: true, want: map[string]string{VarResult: "ok", VarLoop: "1", VarAgent: "a1", VarAgentName: "May Tove",
 				VarDial: "PJSIP/2101", VarTimeout: "20", VarCallerIDNum: "90595313-111", VarCallerIDName: "Kari Nordmann",
 				VarFallback: "PJSIP/9000", VarError: ""}},
+		{name: "fallback longer than one AGI command is left to the dialplan", call: agitest.Call{Request: "route?loop=1"},
+			route: func(_ context.Context, req routing.RouteRequest) (routing.Decision, error) {
+				return routing.Decision{Result: routing.ResultNone, Loop: testLoop,
+					Fallback: strings.Repeat("PJSIP/2101&", MaxCommandBytes/11)}, nil
+			},
+			routed: true, want: map[string]string{VarResult: "none", VarLoop: "1", VarFallback: ""}},
 		{name: "loop from first argument, no caller id", call: agitest.Call{Request: "route", Args: []string{"1"}},
 			routed: true, want: map[string]string{VarResult: "ok", VarLoop: "1", VarAgent: "a1", VarCallerIDNum: "", VarCallerIDName: ""}},
 		{name: "nobody free", call: agitest.Call{Request: "route?loop=1", CallerID: "90595313"}, routed: true,
@@ -87,12 +109,17 @@ func TestRoute(t *testing.T) {
 			tt.call.UniqueID = "1795840350.1"
 			res := run(t, addr, &agitest.Client{Call: tt.call})
 			for k, v := range tt.want {
-				if got, ok := res.Vars[k]; !ok || got != v {
+				// The dialplan clears the variables before each route
+				// request: an empty value is not sent at all.
+				got, ok := res.Vars[k]
+				if v == "" && k != VarResult && ok {
+					t.Errorf("%s sent empty", k)
+				} else if got != v || (v != "" && !ok) {
 					t.Errorf("%s = %q (set %v), want %q", k, got, ok, v)
 				}
 			}
-			if got := res.SetOrder(); !slices.Equal(got, routeOrder) && tt.want[VarError] != "missing loop" {
-				t.Errorf("set order %v, want %v", got, routeOrder)
+			if got := res.SetOrder(); !inOrder(got[1:len(got)-1], routeOrder[1:len(routeOrder)-1]) {
+				t.Errorf("set order %v, want a part of %v in that order", got, routeOrder)
 			}
 			if got := res.SetOrder(); got[len(got)-1] != VarResult || got[0] != VarResult {
 				t.Errorf("SB_RESULT not cleared first and set last: %v", got)

@@ -106,15 +106,25 @@ func (s *Session) read(f *framer) {
 	}
 }
 
+// MaxCommandBytes is the longest command line Asterisk reads as one command:
+// res_agi reads into a buffer of 8,192 bytes (AGI_BUF_LEN) and takes what
+// is left of a longer line as the next command, so the reply to it would be
+// mistaken for the reply to ours.
+const MaxCommandBytes = 8192 - 2
+
 // Command sends one raw command line and returns Asterisk's reply. Arguments
 // must already be quoted; Set, Get, Exec and Verbose do that. It waits at most
 // the command timeout or until ctx ends, whichever is first. Errors:
 // ErrInvalidCommand, ErrDeadChannel and *UsageError leave the session usable;
 // ErrHangup, ErrTimeout, ErrProtocol, I/O and context errors end it, and every
-// later command returns the same error.
+// later command returns the same error. A line longer than MaxCommandBytes
+// is refused with ErrBadArgument before anything is sent.
 func (s *Session) Command(ctx context.Context, line string) (Reply, error) {
 	if line == "" || containsLineBreak(line) {
 		return Reply{}, fmt.Errorf("%w: command must be one non-empty line", ErrBadArgument)
+	}
+	if len(line) > MaxCommandBytes {
+		return Reply{}, fmt.Errorf("%w: command of %d bytes is longer than Asterisk reads (%d)", ErrBadArgument, len(line), MaxCommandBytes)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -59,6 +59,10 @@ func TestSetQuotesLikeAsterisk(t *testing.T) {
 			t.Errorf("Set(%q) = %v, want ErrBadArgument", bad, err)
 		}
 	}
+	// Asterisk would read a longer line as two commands; nothing is sent.
+	if err := s.Set(ctx, "SB_FALLBACK", strings.Repeat("x", MaxCommandBytes)); !errors.Is(err, ErrBadArgument) {
+		t.Errorf("Set of a value longer than one AGI command = %v, want ErrBadArgument", err)
+	}
 }
 
 func TestGetExecVerbose(t *testing.T) {

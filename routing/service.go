@@ -118,8 +118,15 @@ func (s *Service) Route(ctx context.Context, req RouteRequest) (Decision, error)
 		err := fmt.Errorf("route: %w %q", ErrUnknownLoop, req.Loop)
 		return Decision{Result: ResultError, Err: err}, err
 	}
-	d := Decision{Loop: loop, Fallback: loop.Fallback, CallerIDNumber: TaggedNumber(req.CallerNumber, loop.Tag),
-		CallerName: s.callerName(ctx, req)}
+	name := make(chan string, 1)
+	go func() { name <- s.callerName(ctx, req) }()
+	d, err := s.claim(ctx, req, loop)
+	d.CallerName = <-name
+	return d, err
+}
+
+func (s *Service) claim(ctx context.Context, req RouteRequest, loop Loop) (Decision, error) {
+	d := Decision{Loop: loop, Fallback: loop.Fallback, CallerIDNumber: TaggedNumber(req.CallerNumber, loop.Tag)}
 	actor := Actor{Source: SourceAGI, Name: string(req.Call)}
 	var exclude []AgentID
 	// Each pass claims one agent; hooks may reject them, so at most one pass per member.

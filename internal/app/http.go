@@ -22,6 +22,8 @@ import (
 const (
 	EnvBoardUser     = "SENTRALBORD_BOARD_USER"
 	EnvBoardPassword = "SENTRALBORD_BOARD_PASSWORD"
+	// EnvProfiling set to 1 serves Go's profiler under /debug/pprof/.
+	EnvProfiling = "SENTRALBORD_PPROF"
 )
 
 // opsServer builds the HTTP side: metrics of svc's decisions, health, and
@@ -50,7 +52,8 @@ func opsServer(cfg *config.Config, m *ops.Metrics, svc *routing.Service, client 
 		Ready:   ready,
 		// Secrets come from the environment only.
 		BoardUser: os.Getenv(EnvBoardUser), BoardPassword: os.Getenv(EnvBoardPassword),
-		Log: log,
+		Profiling: os.Getenv(EnvProfiling) == "1",
+		Log:       log,
 	}
 }
 

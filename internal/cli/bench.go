@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"runtime/pprof"
 	"strconv"
@@ -114,22 +115,14 @@ service are started in this process.`,
 	f.IntVar(&o.loops, "loops", 1, "with --self: loops the agents are spread over")
 	f.StringSliceVar(&o.loopFlag, "loop", []string{"1"}, "with --addr: loop ids to call, in turn")
 	f.IntVar(&o.pid, "pid", 0, "with --addr: the service's process id, to report its peak RSS")
-	f.StringVar(&o.cpuProf, "cpuprofile", "", "write a CPU profile of this process (with --self: service and load) to FILE")
+	f.StringVar(&o.cpuProf, "cpuprofile", "", "write CPU profiles of the first round to FILE.floor and FILE.service (this process: with --self, the service and the load tool)")
 	return cmd
 }
 
 func runBenchAGI(ctx context.Context, g *globals, o benchAGIOptions) error {
 	w := g.env.Stderr
-	var targets []loadgen.Target
-	if o.floor {
-		fl, err := loadgen.StartFloor(ctx)
-		if err != nil {
-			return err
-		}
-		defer fl.Stop()
-		targets = append(targets, loadgen.Target{Name: "floor", Addr: fl.Addr, Track: true})
-	}
 	svc := loadgen.Target{Name: "service", Track: true}
+	var fallback func(string) string // the service's loops' fallbacks, for the floor to mirror
 	if o.self {
 		s, err := loadgen.Self(ctx, o.agents, o.loops)
 		if err != nil {
@@ -143,6 +136,8 @@ func runBenchAGI(ctx context.Context, g *globals, o benchAGIOptions) error {
 		svc.Check = func(ctx context.Context) ([]string, error) { return loadgen.Stuck(ctx, store, ids, 10*time.Second) }
 		svc.RSS = func() int64 { return loadgen.PeakRSS(0) }
 		svc.Note = s.RedisStats
+		svc.CPU = func() time.Duration { return loadgen.ProcessCPU() + s.Redis.CPU() }
+		fallback = loadgen.FallbackOf(s.Config)
 	} else {
 		svc.Addr = o.addr
 		if o.check {
@@ -153,22 +148,28 @@ func runBenchAGI(ctx context.Context, g *globals, o benchAGIOptions) error {
 			defer s.Close()
 			ids := loadgen.AgentIDs(s.cfg.Roster())
 			svc.Check = func(ctx context.Context) ([]string, error) { return loadgen.Stuck(ctx, s.store, ids, 10*time.Second) }
+			fallback = loadgen.FallbackOf(s.cfg)
 		}
 		if o.pid > 0 {
 			svc.RSS = func() int64 { return loadgen.PeakRSS(o.pid) }
+			// Redis's share is not known here: the figure is this tool and the service.
+			svc.CPU = func() time.Duration { return loadgen.ProcessCPU() + loadgen.PidCPU(o.pid) }
 		}
 	}
-	targets = append(targets, svc)
-	if o.cpuProf != "" {
-		f, err := os.Create(o.cpuProf)
+	var targets []loadgen.Target
+	if o.floor {
+		fl, err := loadgen.StartFloor(ctx, fallback)
 		if err != nil {
 			return err
 		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
+		defer fl.Stop()
+		targets = append(targets, loadgen.Target{Name: "floor", Addr: fl.Addr, Track: true, CPU: loadgen.ProcessCPU})
+	}
+	targets = append(targets, svc)
+	if o.cpuProf != "" {
+		for i := range targets {
+			targets[i].Around = profileRound(o.cpuProf+"."+targets[i].Name, w)
 		}
-		defer pprof.StopCPUProfile()
 	}
 	sums, err := loadgen.Compare(ctx, o.load, o.runs, targets, w)
 	if err != nil {
@@ -187,6 +188,30 @@ func runBenchAGI(ctx context.Context, g *globals, o benchAGIOptions) error {
 		return fmt.Errorf("%d double bookings, %d agents stuck", last.DoubleBookings, last.Stuck)
 	}
 	return nil
+}
+
+// profileRound writes a CPU profile of the first round of one target to
+// file, so that the floor's and the service's profiles can be compared.
+func profileRound(file string, w io.Writer) func(int, func()) {
+	return func(round int, run func()) {
+		if round > 0 {
+			run()
+			return
+		}
+		f, err := os.Create(file)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintf(w, "cpu profile: %v\n", err)
+			run()
+			return
+		}
+		run()
+		pprof.StopCPUProfile()
+		_ = f.Close()
+		fmt.Fprintf(w, "cpu profile of the first round written to %s\n", file)
+	}
 }
 
 func newBenchConfigCmd(g *globals) *cobra.Command {

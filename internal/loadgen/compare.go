@@ -19,6 +19,12 @@ type Target struct {
 	RSS func() int64
 	// Note, when set, adds a line to each run's progress report.
 	Note func(ctx context.Context) string
+	// CPU, when set, reads the processor time used so far by everything
+	// the target's calls cost (the load tool included when it shares the
+	// process), so that each run reports CPU per connected call.
+	CPU func() time.Duration
+	// Around, when set, wraps each run (a CPU profile of one target, say).
+	Around func(round int, run func())
 }
 
 // Compare runs o against each target in turn, runs rounds, so that a change
@@ -32,7 +38,19 @@ func Compare(ctx context.Context, o Options, runs int, targets []Target, progres
 			}
 			ro := o
 			ro.Addr, ro.Track, ro.Seed = t.Addr, t.Track, uint64(round)
-			rep := Run(ctx, ro)
+			var cpu0 time.Duration
+			if t.CPU != nil {
+				cpu0 = t.CPU()
+			}
+			var rep *Report
+			if t.Around != nil {
+				t.Around(round, func() { rep = Run(ctx, ro) })
+			} else {
+				rep = Run(ctx, ro)
+			}
+			if t.CPU != nil {
+				rep.CPU = t.CPU() - cpu0
+			}
 			if t.Check != nil {
 				stuck, err := t.Check(ctx)
 				if err != nil {
@@ -77,6 +95,9 @@ type Summary struct {
 	Stuck           int     `json:"agents_stuck"`
 	Checked         bool    `json:"checked"`
 	PeakRSSMB       float64 `json:"server_peak_rss_mb,omitempty"`
+	// CPUPerCall is the processor time one connected call cost, in
+	// microseconds (median of runs; 0 when not measured).
+	CPUPerCall float64 `json:"cpu_us_per_call,omitempty"`
 }
 
 func summarise(name string, reps []*Report) Summary {
@@ -94,6 +115,7 @@ func summarise(name string, reps []*Report) Summary {
 	s.P95 = pick(func(r *Report) float64 { return msOf(r.Route.Quantile(.95)) })
 	s.P99 = pick(func(r *Report) float64 { return msOf(r.Route.Quantile(.99)) })
 	s.Max = pick(func(r *Report) float64 { return msOf(r.Route.Max()) })
+	s.CPUPerCall = pick(func(r *Report) float64 { return float64(r.CPUPerCall()) / float64(time.Microsecond) })
 	s.CommandsPerSess = pick(func(r *Report) float64 { return float64(r.Commands) / float64(max(r.Sessions, 1)) })
 	for _, r := range reps {
 		s.Errors += r.ErrorCount()
@@ -137,5 +159,9 @@ func PrintSummaries(w io.Writer, sums []Summary) {
 	for _, s := range sums[1:] {
 		fmt.Fprintf(w, "%s / floor: calls/s %.2f×, p50 %.2f×, p95 %.2f×, p99 %.2f×\n", s.Name,
 			s.CallsPerSecond/f.CallsPerSecond, s.P50/f.P50, s.P95/f.P95, s.P99/f.P99)
+		if f.CPUPerCall > 0 && s.CPUPerCall > 0 {
+			fmt.Fprintf(w, "%s / floor: CPU per call %.0f µs / %.0f µs: calls/s on cores of their own %.2f×\n", s.Name,
+				s.CPUPerCall, f.CPUPerCall, f.CPUPerCall/s.CPUPerCall)
+		}
 	}
 }

@@ -63,7 +63,7 @@ func TestLoadRunLeavesNoDoubleBookingAndNoStuckAgent(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer svc.Stop()
-	fl, err := StartFloor(ctx)
+	fl, err := StartFloor(ctx, FallbackOf(svc.Config))
 	if err != nil {
 		t.Fatal(err)
 	}

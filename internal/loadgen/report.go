@@ -37,6 +37,8 @@ type Report struct {
 	Checked bool
 	// ServerRSS is the server's peak resident memory in bytes, when known.
 	ServerRSS int64
+	// CPU is the processor time the target used during the run, when known.
+	CPU time.Duration
 
 	mu sync.Mutex
 	n  atomic.Int64 // connected
@@ -91,6 +93,14 @@ func (r *Report) CallsPerSecond() float64 {
 	return float64(r.Connected) / r.Offered.Seconds()
 }
 
+// CPUPerCall is the processor time per connected call (0 when unknown).
+func (r *Report) CPUPerCall() time.Duration {
+	if r.CPU <= 0 || r.Connected == 0 {
+		return 0
+	}
+	return r.CPU / time.Duration(r.Connected)
+}
+
 // ErrorCount is the number of failures of every kind.
 func (r *Report) ErrorCount() int64 {
 	var n int64
@@ -127,6 +137,9 @@ func (r *Report) Print(w io.Writer, name string) {
 			}
 			fmt.Fprintf(w, "    %s\n", s)
 		}
+	}
+	if r.CPU > 0 {
+		fmt.Fprintf(w, "  CPU              %v, %v per call\n", r.CPU.Round(time.Millisecond), r.CPUPerCall().Round(time.Microsecond))
 	}
 	if r.ServerRSS > 0 {
 		fmt.Fprintf(w, "  server peak RSS  %.1f MB\n", float64(r.ServerRSS)/(1<<20))

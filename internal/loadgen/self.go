@@ -17,6 +17,7 @@ import (
 	"github.com/sentralbord/sentralbord/config"
 	"github.com/sentralbord/sentralbord/internal/app"
 	"github.com/sentralbord/sentralbord/presence"
+	"github.com/sentralbord/sentralbord/routing"
 )
 
 // BenchConfig is a configuration of n agents in loops loops of n/loops
@@ -116,6 +117,8 @@ func (r *Redis) Stop() {
 
 // Service is the real service started in this process by Self.
 type Service struct {
+	redisCPU time.Duration // at the last RedisStats
+
 	Addr   string
 	Config *config.Config
 	Redis  *Redis
@@ -182,27 +185,51 @@ func PeakRSS(pid int) int64 {
 	return 0
 }
 
+// FallbackOf returns each loop's fallback in cfg, for StartFloor.
+func FallbackOf(cfg *config.Config) func(string) string {
+	r := cfg.Roster()
+	return func(loop string) string {
+		l, _ := r.Loop(routing.LoopID(loop))
+		return l.Fallback
+	}
+}
+
 // Store reads the service's agent states, for the check after a run.
 func (s *Service) Store() *presence.Store {
 	return presence.New(app.RedisConfig{Addrs: []string{s.Redis.Addr}}.Client(2*time.Second), s.Config.Server.Namespace, s.Config.Roster())
 }
 
-// RedisStats returns the scripts' share of Redis's own time since the last
-// call (INFO commandstats: calls and microseconds per call of EVALSHA), and
-// resets the counters.
+// RedisStats returns what Redis did since the last call: processor time
+// and, from INFO commandstats, calls and microseconds per call of each
+// command. It resets the counters.
 func (s *Service) RedisStats(ctx context.Context) string {
+	cpu := s.Redis.CPU()
+	used := cpu - s.redisCPU
+	s.redisCPU = cpu
 	c := app.RedisConfig{Addrs: []string{s.Redis.Addr}}.Client(2 * time.Second)
 	defer c.Close()
 	info, err := c.Info(ctx, "commandstats").Result()
 	if err != nil {
 		return "redis commandstats: " + err.Error()
 	}
-	var out []string
+	out := []string{"CPU " + used.Round(time.Millisecond).String()}
 	for _, line := range strings.Split(info, "\n") {
-		if strings.HasPrefix(line, "cmdstat_evalsha:") || strings.HasPrefix(line, "cmdstat_hget:") || strings.HasPrefix(line, "cmdstat_hmget:") {
-			out = append(out, strings.TrimSpace(line))
+		name, rest, ok := strings.Cut(strings.TrimSpace(strings.TrimPrefix(line, "cmdstat_")), ":")
+		if !ok || strings.HasPrefix(line, "#") || name == "info" || name == "config|resetstat" {
+			continue
 		}
+		var calls, per string
+		for _, kv := range strings.Split(rest, ",") {
+			k, v, _ := strings.Cut(kv, "=")
+			switch k {
+			case "calls":
+				calls = v
+			case "usec_per_call":
+				per = v
+			}
+		}
+		out = append(out, fmt.Sprintf("%s %s× %sµs", name, calls, per))
 	}
 	_ = c.ConfigResetStat(ctx).Err()
-	return "redis " + strings.Join(out, "; ")
+	return "redis " + strings.Join(out, ", ")
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -27,7 +28,11 @@ type Server struct {
 	// BoardUser and BoardPassword, when both set, protect the board with
 	// HTTP basic auth (SENTRALBORD_BOARD_USER, SENTRALBORD_BOARD_PASSWORD).
 	BoardUser, BoardPassword string
-	Log                      *slog.Logger
+	// Profiling mounts Go's profiler under /debug/pprof/ (heap, CPU,
+	// goroutines), for an engineer chasing memory or CPU on a live
+	// service. Off by default; the listener is loopback unless configured.
+	Profiling bool
+	Log       *slog.Logger
 }
 
 // Handler returns the routes.
@@ -40,6 +45,12 @@ func (s *Server) Handler() http.Handler {
 		fmt.Fprintln(w, "ok")
 	})
 	mux.HandleFunc("GET /readyz", s.readyz)
+	if s.Profiling {
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	}
 	if s.Board != nil {
 		mux.Handle("GET /board", s.auth(http.HandlerFunc(s.Board.page)))
 		mux.Handle("GET /board/events", s.auth(http.HandlerFunc(s.Board.events)))
