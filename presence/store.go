@@ -29,6 +29,8 @@ type Store struct {
 	// MaxCall is the longest call: an agent still on a call after it is
 	// freed, in case the call's hangup never reached the service.
 	MaxCall time.Duration
+
+	loads *scriptLoads
 }
 
 // syncBatch bounds one pipeline of Sync so a large roster never meets a write timeout.
@@ -43,6 +45,7 @@ func New(c redis.UniversalClient, namespace string, roster *routing.Roster) *Sto
 	return &Store{
 		c: c, prefix: "{" + namespace + "}:", roster: roster,
 		Now: time.Now, AuditMax: 100_000, CallTTL: 12 * time.Hour, MaxCall: 4 * time.Hour,
+		loads: &scriptLoads{},
 	}
 }
 
@@ -56,7 +59,7 @@ func (s *Store) run(ctx context.Context, sc *redis.Script, actor routing.Actor, 
 	argv := make([]any, 0, 5+len(args))
 	argv = append(argv, s.prefix, s.Now().UnixMilli(), string(actor.Source), actor.Name, s.AuditMax)
 	argv = append(argv, args...)
-	return sc.Run(ctx, s.c, []string{s.Key("audit")}, argv...)
+	return s.loads.evalSha(ctx, s.c, sc, []string{s.Key("audit")}, argv...)
 }
 
 func (s *Store) agent(id routing.AgentID) error {

@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -58,9 +57,6 @@ a second SIGTERM or a SIGINT ends them at once.`,
 				fsListen = ""
 			}
 			log := slog.New(slog.NewTextHandler(g.env.Stderr, &slog.HandlerOptions{Level: level}))
-			if g.env.Getenv("GOMEMLIMIT") == "" {
-				debug.SetMemoryLimit(defaultMemoryLimit)
-			}
 			ctx, hard := signalContexts(cmd.Context(), log)
 			return app.Run(ctx, hard, app.Options{
 				Config: cfg, Redis: rc, Namespace: g.namespaceFor(cfg), AGIListen: listen, HTTPListen: httpListen, FSListen: fsListen, Log: log, DrainTimeout: drain,
@@ -74,14 +70,6 @@ a second SIGTERM or a SIGINT ends them at once.`,
 	cmd.Flags().DurationVar(&drain, "drain", 5*time.Minute, "how long calls in flight may go on after SIGTERM")
 	return cmd
 }
-
-// defaultMemoryLimit is the Go heap's soft limit when GOMEMLIMIT is not
-// set. A thousand calls in flight keep some 16 MB live; left to GOGC alone
-// the heap overshoots to twice that and more in a burst of new calls, and
-// the runtime keeps what it took. With the limit the collector works harder
-// only when memory nears it; above it, it never spends more than half the
-// CPU, so a larger site slows down rather than fails (set GOMEMLIMIT).
-const defaultMemoryLimit = 40 << 20
 
 // signalContexts returns a context that ends on the first SIGTERM (drain) or
 // SIGINT, and one that ends on a second signal or on SIGINT (stop now).
