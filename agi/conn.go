@@ -13,7 +13,7 @@ import (
 
 // serveConn runs one connection from slot to close. Nothing that happens in
 // it (a panic included) reaches the accept loop.
-func (s *Server) serveConn(ctx context.Context, conn net.Conn) {
+func (s *Server) serveConn(ctx context.Context, conn net.Conn, accepted time.Time) {
 	defer s.wg.Done()
 	defer s.inFlight.Add(-1)
 	log := s.Log.With("remote", conn.RemoteAddr().String())
@@ -29,7 +29,15 @@ func (s *Server) serveConn(ctx context.Context, conn net.Conn) {
 	// Beyond MaxConns only the requests that free agents are served: a
 	// hangup shed under load would leave an agent on a call that ended.
 	s.session(ctx, conn, log, func(env Env) bool {
-		if slot || s.isUnlimited(env.Request) {
+		now := time.Now()
+		backlog := s.shed.observe(now, now.Sub(accepted))
+		switch {
+		case s.isUnlimited(env.Request):
+			return true
+		case backlog:
+			s.shed.refuse(now, env.Request)
+			return false
+		case slot:
 			return true
 		}
 		log.Warn("too many agi sessions; request refused", "max_conns", s.MaxConns, "request", env.Request)

@@ -204,6 +204,8 @@ func reason(err error) string {
 		return "unknown call"
 	case errors.Is(err, routing.ErrStoreUnavailable):
 		return "store unavailable"
+	case errors.Is(err, routing.ErrOverloaded):
+		return "overloaded"
 	case errors.Is(err, errBudget), errors.Is(err, context.DeadlineExceeded):
 		return "timeout"
 	case errors.Is(err, errPanic):

@@ -49,6 +49,12 @@ type Server struct {
 	// environment is read): those that release agents, so load never
 	// leaves one stuck. Routes.Releases lists the switchboard's.
 	Unlimited []string
+	// ShedWait (0: off) refuses requests outside Unlimited while
+	// connections keep waiting longer than it between accept and their
+	// environment for ShedInterval (500ms) on end: a backlog that only
+	// grows. See shedder.
+	ShedWait     time.Duration
+	ShedInterval time.Duration
 
 	// EnvTimeout bounds the wait for the environment block (5s): a client
 	// that connects and says nothing is closed after it.
@@ -67,6 +73,7 @@ type Server struct {
 	hard     chan struct{} // closed by Close
 	hardOnce sync.Once
 	sem      chan struct{}
+	shed     *shedder
 	wg       sync.WaitGroup
 	inFlight atomic.Int64
 	serving  atomic.Bool
@@ -164,6 +171,8 @@ func (s *Server) defaults() {
 	setDefault(&s.DrainTimeout, 10*time.Second)
 	setDefault(&s.CloseLinger, time.Second)
 	s.sem = make(chan struct{}, s.MaxConns)
+	setDefault(&s.ShedInterval, 500*time.Millisecond)
+	s.shed = &shedder{target: s.ShedWait, interval: s.ShedInterval, log: s.Log}
 }
 
 func setDefault[T int | time.Duration](p *T, def T) {
@@ -200,7 +209,7 @@ func (s *Server) accept(stop, base context.Context, l net.Listener) error {
 		delay = 0
 		s.wg.Add(1)
 		s.inFlight.Add(1)
-		go s.serveConn(base, conn)
+		go s.serveConn(base, conn, time.Now())
 	}
 }
 

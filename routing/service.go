@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -96,6 +97,13 @@ type Service struct {
 	// MaxNoAnswer: after this many unanswered rings in a row an agent is
 	// set away with the reason "no answer" (0: never).
 	MaxNoAnswer int
+	// MaxDecisions bounds route decisions in flight (DefaultMaxDecisions;
+	// 0: no bound). A decision that finds none free within its budget
+	// fails with ErrOverloaded.
+	MaxDecisions int
+
+	slotsOnce sync.Once
+	slots     chan struct{}
 }
 
 // NewService returns a Service with no-op hooks and the wall clock.
@@ -106,6 +114,7 @@ func NewService(roster *Roster, store Store, log *slog.Logger) *Service {
 	return &Service{
 		Roster: roster, Store: store, Calendar: NoCalendar{}, Reachability: AlwaysReachable{}, Directory: NoDirectory{},
 		Log: log, Now: time.Now, ClaimMargin: 15 * time.Second, Lease: 5 * time.Second, Retry: 5 * time.Second, MaxNoAnswer: 3,
+		MaxDecisions: DefaultMaxDecisions,
 	}
 }
 
@@ -118,6 +127,12 @@ func (s *Service) Route(ctx context.Context, req RouteRequest) (Decision, error)
 		err := fmt.Errorf("route: %w %q", ErrUnknownLoop, req.Loop)
 		return Decision{Result: ResultError, Err: err}, err
 	}
+	release, err := s.admit(ctx)
+	if err != nil {
+		return Decision{Result: ResultError, Loop: loop, Fallback: loop.Fallback,
+			CallerIDNumber: TaggedNumber(req.CallerNumber, loop.Tag), Err: err}, err
+	}
+	defer release()
 	name := make(chan string, 1)
 	go func() { name <- s.callerName(ctx, req) }()
 	d, err := s.claim(ctx, req, loop)

@@ -119,6 +119,9 @@ func Run(ctx, hard context.Context, o Options) error {
 		Log:     log, DrainTimeout: o.DrainTimeout,
 		// Waiting callers hold their sessions: allow a contact centre's line.
 		MaxConns: MaxSessions, Unlimited: agi.Releases,
+		// A connection that waits half the budget just to be read belongs
+		// to a backlog the decision cannot make up for.
+		ShedWait: budget / 2,
 	}
 	fsSrv, fsLn, err := FSServer(ctx, o.FSListen, svc, budget, o.DrainTimeout, log)
 	if err != nil {
