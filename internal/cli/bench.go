@@ -133,7 +133,9 @@ func runBenchAGI(ctx context.Context, g *globals, o benchAGIOptions) error {
 		store := s.Store()
 		ids := loadgen.AgentIDs(s.Config.Roster())
 		svc.Addr = s.Addr
-		svc.Check = func(ctx context.Context) ([]string, error) { return loadgen.Stuck(ctx, store, ids, 10*time.Second) }
+		svc.Check = func(ctx context.Context) ([]string, int, error) {
+			return loadgen.StuckOrSlow(ctx, store, ids, 10*time.Second)
+		}
 		svc.RSS = func() int64 { return loadgen.PeakRSS(0) }
 		svc.Note = s.RedisStats
 		svc.CPU = func() time.Duration { return loadgen.ProcessCPU() + s.Redis.CPU() }
@@ -147,7 +149,9 @@ func runBenchAGI(ctx context.Context, g *globals, o benchAGIOptions) error {
 			}
 			defer s.Close()
 			ids := loadgen.AgentIDs(s.cfg.Roster())
-			svc.Check = func(ctx context.Context) ([]string, error) { return loadgen.Stuck(ctx, s.store, ids, 10*time.Second) }
+			svc.Check = func(ctx context.Context) ([]string, int, error) {
+				return loadgen.StuckOrSlow(ctx, s.store, ids, 10*time.Second)
+			}
 			fallback = loadgen.FallbackOf(s.cfg)
 		}
 		if o.pid > 0 {

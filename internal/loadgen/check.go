@@ -43,6 +43,25 @@ func Stuck(ctx context.Context, store *presence.Store, agents []routing.AgentID,
 	}
 }
 
+// ReleaseGrace is how long the check waits, after Stuck's first window,
+// for agents that are released late rather than never: a claim whose
+// route result never reached the caller expires after the ring timeout and
+// a margin (35 s with the example's 20 s), and a release that failed under
+// load is retried in the background.
+const ReleaseGrace = 60 * time.Second
+
+// StuckOrSlow runs Stuck for within and, if any agent is left, again for
+// ReleaseGrace: it returns the agents still not eligible after that and how
+// many were released between the two.
+func StuckOrSlow(ctx context.Context, store *presence.Store, agents []routing.AgentID, within time.Duration) ([]string, int, error) {
+	first, err := Stuck(ctx, store, agents, within)
+	if err != nil || len(first) == 0 {
+		return first, 0, err
+	}
+	later, err := Stuck(ctx, store, agents, ReleaseGrace)
+	return later, len(first) - len(later), err
+}
+
 // AgentIDs lists a roster's agents.
 func AgentIDs(r *routing.Roster) []routing.AgentID {
 	var ids []routing.AgentID

@@ -13,8 +13,9 @@ type Target struct {
 	Name  string
 	Addr  string
 	Track bool // check double bookings client-side
-	// Check, when set, runs after each run and returns the agents left stuck.
-	Check func(ctx context.Context) ([]string, error)
+	// Check, when set, runs after each run and returns the agents left
+	// stuck and how many were released only late (StuckOrSlow).
+	Check func(ctx context.Context) ([]string, int, error)
 	// RSS, when set, reads the server's peak resident memory after each run.
 	RSS func() int64
 	// Note, when set, adds a line to each run's progress report.
@@ -52,11 +53,11 @@ func Compare(ctx context.Context, o Options, runs int, targets []Target, progres
 				rep.CPU = t.CPU() - cpu0
 			}
 			if t.Check != nil {
-				stuck, err := t.Check(ctx)
+				stuck, slow, err := t.Check(ctx)
 				if err != nil {
 					return nil, fmt.Errorf("%s: %w", t.Name, err)
 				}
-				rep.Stuck, rep.Checked = stuck, true
+				rep.Stuck, rep.SlowRelease, rep.Checked = stuck, slow, true
 			}
 			if t.RSS != nil {
 				rep.ServerRSS = t.RSS()
@@ -93,6 +94,7 @@ type Summary struct {
 	ConnectTimeouts int64   `json:"connect_timeouts"`
 	DoubleBookings  int64   `json:"double_bookings"`
 	Stuck           int     `json:"agents_stuck"`
+	SlowRelease     int     `json:"agents_released_late"`
 	Checked         bool    `json:"checked"`
 	PeakRSSMB       float64 `json:"server_peak_rss_mb,omitempty"`
 	// CPUPerCall is the processor time one connected call cost, in
@@ -122,6 +124,7 @@ func summarise(name string, reps []*Report) Summary {
 		s.ConnectTimeouts += r.ConnectTimeouts
 		s.DoubleBookings += r.DoubleBookings
 		s.Stuck = max(s.Stuck, len(r.Stuck))
+		s.SlowRelease = max(s.SlowRelease, r.SlowRelease)
 		s.Checked = s.Checked || r.Checked
 		s.PeakRSSMB = max(s.PeakRSSMB, float64(r.ServerRSS)/(1<<20))
 	}
@@ -142,16 +145,17 @@ func median(v []float64) float64 {
 // PrintSummaries writes the medians and, when the first summary is the
 // floor, each other target's ratio to it.
 func PrintSummaries(w io.Writer, sums []Summary) {
-	fmt.Fprintf(w, "\n%-10s %5s %10s %9s %9s %9s %9s %6s %7s %8s %7s %6s\n", "target", "runs", "calls/s", "p50 ms", "p95 ms",
-		"p99 ms", "max ms", "cmds", "errors", "conn-to", "double", "stuck")
+	fmt.Fprintf(w, "\n%-10s %5s %10s %9s %9s %9s %9s %6s %7s %8s %7s %6s %6s\n", "target", "runs", "calls/s", "p50 ms", "p95 ms",
+		"p99 ms", "max ms", "cmds", "errors", "conn-to", "double", "late", "stuck")
 	for _, s := range sums {
-		stuck := "-"
+		stuck, late := "-", "-"
 		if s.Checked {
-			stuck = fmt.Sprint(s.Stuck)
+			stuck, late = fmt.Sprint(s.Stuck), fmt.Sprint(s.SlowRelease)
 		}
-		fmt.Fprintf(w, "%-10s %5d %10.0f %9.3f %9.3f %9.3f %9.3f %6.2f %7d %8d %7d %6s\n", s.Name, s.Runs, s.CallsPerSecond,
-			s.P50, s.P95, s.P99, s.Max, s.CommandsPerSess, s.Errors, s.ConnectTimeouts, s.DoubleBookings, stuck)
+		fmt.Fprintf(w, "%-10s %5d %10.0f %9.3f %9.3f %9.3f %9.3f %6.2f %7d %8d %7d %6s %6s\n", s.Name, s.Runs, s.CallsPerSecond,
+			s.P50, s.P95, s.P99, s.Max, s.CommandsPerSess, s.Errors, s.ConnectTimeouts, s.DoubleBookings, late, stuck)
 	}
+	fmt.Fprintf(w, "late: agents not eligible 10 s after the run but released within %v more (claim expiry, background retries); stuck: not even then\n", ReleaseGrace)
 	if len(sums) < 2 || sums[0].Name != "floor" {
 		return
 	}

@@ -72,8 +72,8 @@ func TestLoadRunLeavesNoDoubleBookingAndNoStuckAgent(t *testing.T) {
 	ids := AgentIDs(svc.Config.Roster())
 	targets := []Target{
 		{Name: "floor", Addr: fl.Addr, Track: true},
-		{Name: "service", Addr: svc.Addr, Track: true, Check: func(ctx context.Context) ([]string, error) {
-			return Stuck(ctx, store, ids, 10*time.Second)
+		{Name: "service", Addr: svc.Addr, Track: true, Check: func(ctx context.Context) ([]string, int, error) {
+			return StuckOrSlow(ctx, store, ids, 10*time.Second)
 		}},
 	}
 	o := Options{Concurrency: 20, Calls: 300, Loops: []string{"1", "2"}, NoAnswer: 20, Busy: 10, Hold: time.Millisecond}

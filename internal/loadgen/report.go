@@ -35,6 +35,9 @@ type Report struct {
 	// why; nil when not checked.
 	Stuck   []string
 	Checked bool
+	// SlowRelease counts agents not eligible 10 s after the run that were
+	// released within ReleaseGrace after that.
+	SlowRelease int
 	// ServerRSS is the server's peak resident memory in bytes, when known.
 	ServerRSS int64
 	// CPU is the processor time the target used during the run, when known.
@@ -129,7 +132,7 @@ func (r *Report) Print(w io.Writer, name string) {
 		fmt.Fprintf(w, "    %6d  %s\n", r.Errors[k], k)
 	}
 	if r.Checked {
-		fmt.Fprintf(w, "  double bookings  %d\n  agents stuck     %d\n", r.DoubleBookings, len(r.Stuck))
+		fmt.Fprintf(w, "  double bookings  %d\n  agents stuck     %d (and %d released late, after the first 10 s)\n", r.DoubleBookings, len(r.Stuck), r.SlowRelease)
 		for i, s := range r.Stuck {
 			if i == 10 {
 				fmt.Fprintf(w, "    … %d more\n", len(r.Stuck)-10)
