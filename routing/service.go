@@ -37,6 +37,17 @@ type RouteRequest struct {
 	Wait bool
 	// Arrival keeps the caller's place when moving between loops.
 	Arrival time.Time
+	// Source is the adapter the call came through, for the audit stream
+	// (SourceAGI when empty).
+	Source Source
+}
+
+// callActor is the audit actor of a call that came through src.
+func callActor(src Source, call CallID) Actor {
+	if src == "" {
+		src = SourceAGI
+	}
+	return Actor{Source: src, Name: string(call)}
 }
 
 // Decision is the answer to a RouteRequest.
@@ -133,6 +144,8 @@ func (s *Service) Route(ctx context.Context, req RouteRequest) (Decision, error)
 			CallerIDNumber: TaggedNumber(req.CallerNumber, loop.Tag), Err: err}, err
 	}
 	defer release()
+	// The caller's name is looked up while the agent is claimed: the
+	// caller waits for one round trip to the store, not two.
 	name := make(chan string, 1)
 	go func() { name <- s.callerName(ctx, req) }()
 	d, err := s.claim(ctx, req, loop)
@@ -140,9 +153,10 @@ func (s *Service) Route(ctx context.Context, req RouteRequest) (Decision, error)
 	return d, err
 }
 
+// claim is Route's decision once the loop is known.
 func (s *Service) claim(ctx context.Context, req RouteRequest, loop Loop) (Decision, error) {
 	d := Decision{Loop: loop, Fallback: loop.Fallback, CallerIDNumber: TaggedNumber(req.CallerNumber, loop.Tag)}
-	actor := Actor{Source: SourceAGI, Name: string(req.Call)}
+	actor := callActor(req.Source, req.Call)
 	var exclude []AgentID
 	// Each pass claims one agent; hooks may reject them, so at most one pass per member.
 	for range len(loop.Members) + 1 {
@@ -216,7 +230,12 @@ func (s *Service) hookReason(ctx context.Context, agent AgentID) string {
 // DialResult records the outcome of ringing agent for call. ANSWER puts the
 // agent on the call; anything else frees them and marks them tried.
 func (s *Service) DialResult(ctx context.Context, call CallID, agent AgentID, status DialStatus) error {
-	actor := Actor{Source: SourceAGI, Name: string(call)}
+	return s.DialResultFrom(ctx, SourceAGI, call, agent, status)
+}
+
+// DialResultFrom is DialResult for a call that came through src.
+func (s *Service) DialResultFrom(ctx context.Context, src Source, call CallID, agent AgentID, status DialStatus) error {
+	actor := callActor(src, call)
 	if status == DialAnswer {
 		if err := s.Store.Answer(ctx, call, agent, actor); err != nil {
 			return fmt.Errorf("dial result: %w", err)
@@ -233,7 +252,12 @@ func (s *Service) DialResult(ctx context.Context, call CallID, agent AgentID, st
 
 // Hangup releases everything call holds. It is safe to call more than once.
 func (s *Service) Hangup(ctx context.Context, call CallID) (AgentID, error) {
-	a, err := s.Store.EndCall(ctx, call, Actor{Source: SourceAGI, Name: string(call)})
+	return s.HangupFrom(ctx, SourceAGI, call)
+}
+
+// HangupFrom is Hangup for a call that came through src.
+func (s *Service) HangupFrom(ctx context.Context, src Source, call CallID) (AgentID, error) {
+	a, err := s.Store.EndCall(ctx, call, callActor(src, call))
 	if err != nil {
 		return "", fmt.Errorf("hangup: %w", err)
 	}

@@ -127,6 +127,9 @@ const (
 	SourceESL      Source = "esl"
 	SourceCalendar Source = "calendar"
 	SourceSystem   Source = "system"
+	// SourceFreeSWITCH: calls routed through FreeSWITCH's outbound event
+	// socket (SourceAGI: Asterisk's FastAGI).
+	SourceFreeSWITCH Source = "freeswitch"
 )
 
 // Actor is who made a change and through what.

@@ -53,14 +53,19 @@ func (s *Service) waitIn(ctx context.Context, req RouteRequest, loop Loop, deadl
 	defer timer.Stop()
 	tick := time.NewTicker(s.Retry)
 	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return Decision{Result: ResultError, Err: ctx.Err()}, ctx.Err(), false
-		case <-timer.C:
-			return Decision{}, nil, true
-		case <-w.Wake():
-		case <-tick.C:
+	// The first try is at once: a wake-up between the Route that put the
+	// call in line and Join reached nobody, and the callers behind this one
+	// cannot take the agent it announced.
+	for first := true; ; first = false {
+		if !first {
+			select {
+			case <-ctx.Done():
+				return Decision{Result: ResultError, Err: ctx.Err()}, ctx.Err(), false
+			case <-timer.C:
+				return Decision{}, nil, true
+			case <-w.Wake():
+			case <-tick.C:
+			}
 		}
 		tctx, cancel := context.WithTimeout(ctx, budget)
 		d, err := s.Route(tctx, req)

@@ -70,7 +70,7 @@ func (cl *call) bridge(ctx context.Context, dec routing.Decision) (bool, error) 
 
 func (cl *call) dialResult(ctx context.Context, agent routing.AgentID, st routing.DialStatus) error {
 	_, err, _ := within(ctx, cl.rt.budget(), nil, cl.log, func(c context.Context) (struct{}, error) {
-		return struct{}{}, cl.rt.Router.DialResult(c, cl.id, agent, st)
+		return struct{}{}, cl.rt.Router.DialResultFrom(c, routing.SourceFreeSWITCH, cl.id, agent, st)
 	})
 	return err
 }

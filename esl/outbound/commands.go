@@ -7,59 +7,80 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sentralbord/sentralbord/esl"
+	"github.com/percipia/eslgo"
+	"github.com/percipia/eslgo/command"
+	callcmd "github.com/percipia/eslgo/command/call"
 )
 
-// command sends one command (its lines without the final blank line) and
-// waits for its reply. A command that gets no reply in time closes the
-// connection: a reply still in flight could not be told from the next one.
-func (c *Conn) command(ctx context.Context, text string) (esl.Frame, error) {
+// defaultCommandTimeout bounds a command whose context has no deadline.
+const defaultCommandTimeout = 5 * time.Second
+
+// plainCommand is a command eslgo has no type for ("resume"); it still goes
+// through SendCommand like every other.
+type plainCommand string
+
+func (p plainCommand) BuildMessage() string { return string(p) }
+
+// send sends one command through eslgo and waits for its reply. eslgo
+// must be given every reply: a SendCommand that stopped waiting would leave
+// its reply to the next command. So the wait ends only with a reply; if
+// ctx ends first, FreeSWITCH's socket is closed (a command without a reply
+// in time means a broken peer, and a reply still in flight could not be
+// told from the next one's) and the relay answers in its place
+// (replyClosed), as it does for every command once FreeSWITCH is gone.
+func (c *Conn) send(ctx context.Context, cmd command.Command) (*eslgo.RawResponse, error) {
 	c.cmdMu.Lock()
 	defer c.cmdMu.Unlock()
-	select {
-	case <-c.done:
-		return esl.Frame{}, ErrClosed
-	default:
+	if c.ended() {
+		return nil, ErrClosed
 	}
-	if d, ok := ctx.Deadline(); ok {
-		_ = c.nc.SetWriteDeadline(d)
-		defer func() { _ = c.nc.SetWriteDeadline(time.Time{}) }()
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
-	if _, err := c.nc.Write([]byte(text + "\n\n")); err != nil {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, defaultCommandTimeout)
+		defer cancel()
+		deadline, _ = ctx.Deadline()
+	}
+	late := context.AfterFunc(ctx, func() { _ = c.Close() })
+	// Only a relay that stopped working leaves eslgo waiting past this.
+	lctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), deadline.Add(libExitTimeout))
+	defer cancel()
+	resp, err := c.lib.SendCommand(lctx, cmd)
+	switch {
+	case !late():
+		return nil, fmt.Errorf("%w: no reply: %w", ErrProtocol, ctx.Err())
+	case err != nil:
 		_ = c.Close()
-		return esl.Frame{}, fmt.Errorf("%w: %w", ErrClosed, err)
+		return nil, fmt.Errorf("%w: %w", ErrClosed, err)
 	}
-	select {
-	case f := <-c.replies:
-		if r := f.Reply(); f.Type() == esl.TypeReply && strings.HasPrefix(r, "-ERR") {
-			return f, fmt.Errorf("%w: %s", ErrCommand, short(r))
-		}
-		return f, nil
-	case <-c.done:
-		return esl.Frame{}, ErrClosed
-	case <-ctx.Done():
-		_ = c.Close()
-		return esl.Frame{}, fmt.Errorf("%w: no reply: %w", ErrProtocol, ctx.Err())
+	if r := resp.GetReply(); r == replyClosed {
+		return nil, ErrClosed
+	} else if strings.HasPrefix(r, "-ERR") {
+		return resp, fmt.Errorf("%w: %s", ErrCommand, short(strings.TrimSpace(r)))
 	}
+	return resp, nil
 }
 
 // MyEvents subscribes to this channel's events, plain format.
 func (c *Conn) MyEvents(ctx context.Context) error {
-	_, err := c.command(ctx, "myevents")
+	_, err := c.send(ctx, command.MyEvents{Format: "plain"})
 	return err
 }
 
 // Linger keeps the socket open after the hangup until we close it, so the
 // hangup events always arrive.
 func (c *Conn) Linger(ctx context.Context) error {
-	_, err := c.command(ctx, "linger")
+	_, err := c.send(ctx, command.Linger{Enabled: true})
 	return err
 }
 
 // Resume makes FreeSWITCH continue the dialplan after the socket
 // application when the socket closes, instead of hanging up.
 func (c *Conn) Resume(ctx context.Context) error {
-	_, err := c.command(ctx, "resume")
+	_, err := c.send(ctx, plainCommand("resume"))
 	return err
 }
 
@@ -72,16 +93,7 @@ func (c *Conn) Execute(ctx context.Context, app, arg string) (string, error) {
 		return "", fmt.Errorf("execute %q: %w", short(app), ErrBadArgument)
 	}
 	id := newUUID()
-	var b strings.Builder
-	b.WriteString("sendmsg\ncall-command: execute\nexecute-app-name: ")
-	b.WriteString(app)
-	if arg != "" {
-		b.WriteString("\nexecute-app-arg: ")
-		b.WriteString(arg)
-	}
-	b.WriteString("\nEvent-UUID: ")
-	b.WriteString(id)
-	if _, err := c.command(ctx, b.String()); err != nil {
+	if _, err := c.send(ctx, &callcmd.Execute{UUID: c.uuid, AppName: app, AppArgs: arg, AppUUID: id}); err != nil {
 		return "", fmt.Errorf("execute %s: %w", app, err)
 	}
 	return id, nil
@@ -89,7 +101,7 @@ func (c *Conn) Execute(ctx context.Context, app, arg string) (string, error) {
 
 // Hangup hangs up the channel.
 func (c *Conn) Hangup(ctx context.Context, cause string) error {
-	_, err := c.command(ctx, "sendmsg\ncall-command: hangup\nhangup-cause: "+cause)
+	_, err := c.send(ctx, callcmd.Hangup{UUID: c.uuid, Cause: cause})
 	return err
 }
 
@@ -98,15 +110,16 @@ func (c *Conn) API(ctx context.Context, cmd string) (string, error) {
 	if strings.ContainsAny(cmd, "\r\n") {
 		return "", fmt.Errorf("api: %w", ErrBadArgument)
 	}
-	f, err := c.command(ctx, "api "+cmd)
+	name, args, _ := strings.Cut(cmd, " ")
+	resp, err := c.send(ctx, command.API{Command: name, Arguments: args})
 	if err != nil {
-		return "", fmt.Errorf("api: %w", err)
+		r := ""
+		if resp != nil {
+			r = strings.TrimRight(resp.GetReply(), "\n")
+		}
+		return r, fmt.Errorf("api: %w", err)
 	}
-	r := f.Reply()
-	if strings.HasPrefix(r, "-ERR") {
-		return r, fmt.Errorf("api: %w: %s", ErrCommand, short(r))
-	}
-	return r, nil
+	return strings.TrimRight(resp.GetReply(), "\n"), nil
 }
 
 // SetVars sets channel variables in one api call (uuid_setvar_multi).
@@ -121,7 +134,7 @@ func (c *Conn) SetVars(ctx context.Context, kv [][2]string) error {
 }
 
 // Break stops the application the channel is running (music on hold)
-// and those queued behind it.
+// and drops those queued behind it.
 func (c *Conn) Break(ctx context.Context) error {
 	_, err := c.API(ctx, "uuid_break "+c.uuid+" all")
 	return err

@@ -1,15 +1,12 @@
 package outbound
 
 import (
-	"bufio"
 	"context"
 	"errors"
-	"fmt"
-	"io"
-	"net"
 	"strings"
 	"sync"
-	"time"
+
+	"github.com/percipia/eslgo"
 
 	"github.com/sentralbord/sentralbord/esl"
 )
@@ -34,17 +31,17 @@ var (
 // events is a broken peer.
 const maxQueued = 4096
 
-// Conn is one outbound event socket: one caller's channel. Frames are read
-// by a single goroutine, in order; replies go to the command that waits for
-// them, events to a queue the call logic reads with Next.
+// Conn is one outbound event socket: one caller's channel. Commands go
+// through eslgo (commands.go); the relay reads FreeSWITCH's side and puts
+// the channel's events in a queue the call logic reads with Next, in the
+// order FreeSWITCH sent them.
 type Conn struct {
-	nc   net.Conn
-	br   *bufio.Reader
+	lib  *eslgo.Conn
+	r    *relay
 	data esl.Event // the channel's data from the connect reply
 	uuid string
 
-	cmdMu   sync.Mutex // one command in flight: replies carry no id
-	replies chan esl.Frame
+	cmdMu sync.Mutex // one command in flight: replies carry no id
 
 	qmu    sync.Mutex
 	queue  []esl.Event
@@ -52,47 +49,18 @@ type Conn struct {
 
 	hangup   chan struct{} // closed when the channel is gone
 	hangOnce sync.Once
-	done     chan struct{} // closed when the reader ends
 	closeMu  sync.Mutex
 	why      error
+	// life ends when the relay stops reading FreeSWITCH: no reply can
+	// come any more, so a command waiting for one ends with it.
+	life    context.Context
+	endLife context.CancelFunc
 }
 
-func newConn(nc net.Conn) *Conn {
-	return &Conn{
-		nc: nc, br: bufio.NewReaderSize(nc, 16<<10),
-		replies: make(chan esl.Frame, 4), signal: make(chan struct{}, 1),
-		hangup: make(chan struct{}), done: make(chan struct{}),
-	}
-}
-
-// connect sends "connect" and reads the channel's data; FreeSWITCH sends
-// nothing before it. Then the reader starts.
-func (c *Conn) connect(timeout time.Duration) error {
-	_ = c.nc.SetDeadline(time.Now().Add(timeout))
-	defer func() { _ = c.nc.SetDeadline(time.Time{}) }()
-	if _, err := c.nc.Write([]byte("connect\n\n")); err != nil {
-		return fmt.Errorf("connect: %w", err)
-	}
-	f, err := esl.ReadFrame(c.br)
-	if err != nil {
-		return fmt.Errorf("connect: %w: %w", ErrProtocol, err)
-	}
-	data, err := esl.ParsePlainEvent(f.Bytes())
-	if err != nil {
-		return fmt.Errorf("connect: %w: %w", ErrProtocol, err)
-	}
-	if f.Type() != esl.TypeReply || !strings.HasPrefix(data.Get("Reply-Text"), "+OK") {
-		return fmt.Errorf("connect: %w: reply %q", ErrProtocol, short(data.Get("Reply-Text")))
-	}
-	c.data, c.uuid = data, data.Get("Unique-ID")
-	if c.uuid == "" {
-		c.uuid = data.Get("Channel-Unique-ID")
-	}
-	if c.uuid == "" {
-		return fmt.Errorf("connect: %w: no Unique-ID", ErrProtocol)
-	}
-	go c.read()
-	return nil
+func newConn(r *relay) *Conn {
+	c := &Conn{r: r, signal: make(chan struct{}, 1), hangup: make(chan struct{})}
+	c.life, c.endLife = context.WithCancel(context.Background())
+	return c
 }
 
 // Data is the channel's data: its headers and variable_* values, decoded.
@@ -120,50 +88,8 @@ func (c *Conn) gone(why error) {
 	})
 }
 
-// read is the only reader of the socket. Any failure to read (EOF,
-// garbage, an oversized frame) ends the channel as far as routing goes.
-func (c *Conn) read() {
-	defer close(c.done)
-	for {
-		f, err := esl.ReadFrame(c.br)
-		if err != nil {
-			if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) {
-				c.gone(ErrClosed)
-			} else {
-				c.gone(fmt.Errorf("%w: %w", ErrProtocol, err))
-			}
-			return
-		}
-		switch f.Type() {
-		case esl.TypeReply, esl.TypeAPIResponse:
-			select {
-			case c.replies <- f:
-			default: // a reply nobody asked for: the peer is confused
-				c.gone(fmt.Errorf("%w: unexpected reply", ErrProtocol))
-				_ = c.nc.Close()
-				return
-			}
-		case esl.TypeDisconnect:
-			c.gone(ErrHangup) // linger: the channel hung up; else the session ended
-		case esl.TypeEventPlain, esl.TypeEventJSON:
-			e, err := esl.ParseEventFrame(f)
-			if err != nil {
-				c.gone(fmt.Errorf("%w: %w", ErrProtocol, err))
-				_ = c.nc.Close()
-				return
-			}
-			if !c.push(e) {
-				c.gone(fmt.Errorf("%w: event flood", ErrProtocol))
-				_ = c.nc.Close()
-				return
-			}
-		default:
-			c.gone(fmt.Errorf("%w: content type %q", ErrProtocol, short(f.Type())))
-			_ = c.nc.Close()
-			return
-		}
-	}
-}
+// ended reports whether FreeSWITCH's side is no longer read.
+func (c *Conn) ended() bool { return c.life.Err() != nil }
 
 // push queues an event; a hangup of this channel also ends it at once, so
 // waiting code need not read the queue to notice.
@@ -202,7 +128,7 @@ func (c *Conn) Next(ctx context.Context) (esl.Event, error) {
 		c.qmu.Unlock()
 		select {
 		case <-c.signal:
-		case <-c.done:
+		case <-c.life.Done():
 			c.qmu.Lock()
 			empty := len(c.queue) == 0
 			c.qmu.Unlock()
@@ -215,11 +141,25 @@ func (c *Conn) Next(ctx context.Context) (esl.Event, error) {
 	}
 }
 
-// Close closes the socket; with linger, FreeSWITCH waits for exactly this.
+// drop discards the events queued so far: those of applications whose
+// end nobody waits for (music, announcements).
+func (c *Conn) drop() {
+	c.qmu.Lock()
+	defer c.qmu.Unlock()
+	clear(c.queue)
+	c.queue = c.queue[:0]
+}
+
+// Close closes FreeSWITCH's socket; with linger, FreeSWITCH waits for
+// exactly this. Commands in flight end at once.
 func (c *Conn) Close() error {
 	c.gone(ErrClosed)
-	return c.nc.Close()
+	return c.r.fs.Close()
 }
+
+// end closes the call for good, eslgo's side included; the server calls it
+// once the handler has returned.
+func (c *Conn) end() { c.r.end() }
 
 func short(s string) string {
 	if len(s) > 40 {

@@ -3,6 +3,7 @@ package outbound
 import (
 	"context"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"testing"
@@ -10,8 +11,8 @@ import (
 )
 
 // FuzzConn feeds arbitrary bytes to a connection as FreeSWITCH's side after
-// "connect": the handshake, the reader and the event queue must neither
-// panic nor hang, and the end must be noticed.
+// "connect": the handshake, the relay to eslgo, the reader and the event
+// queue must neither panic nor hang, and the end must be noticed.
 func FuzzConn(f *testing.F) {
 	for _, name := range transcripts {
 		b, err := os.ReadFile("testdata/" + name + ".s2c.raw")
@@ -27,18 +28,18 @@ func FuzzConn(f *testing.F) {
 		ours, theirs := net.Pipe()
 		go func() {
 			defer theirs.Close()
-			buf := make([]byte, 9)
+			buf := make([]byte, len("connect\r\n\r\n"))
 			if _, err := io.ReadFull(theirs, buf); err != nil {
 				return
 			}
 			go func() { _, _ = io.Copy(io.Discard, theirs) }() // what our side writes
 			_, _ = theirs.Write(data)
 		}()
-		c := newConn(ours)
-		defer c.Close()
-		if err := c.connect(time.Second); err != nil {
+		c, err := open(ours, time.Second, slog.New(slog.DiscardHandler))
+		if err != nil {
 			return
 		}
+		defer c.end()
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		_ = c.MyEvents(ctx)

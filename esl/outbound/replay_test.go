@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"slices"
@@ -87,11 +88,11 @@ func TestReplayRecordedSessions(t *testing.T) {
 			cmds, frames := readTranscript(t, name)
 			ours, theirs := net.Pipe()
 			go replayPeer(theirs, frames, len(cmds))
-			c := newConn(ours)
-			defer c.Close()
-			if err := c.connect(2 * time.Second); err != nil {
+			c, err := open(ours, 2*time.Second, slog.New(slog.DiscardHandler))
+			if err != nil {
 				t.Fatal(err)
 			}
+			defer c.end()
 			want := frames[0]
 			if c.UUID() == "" || c.UUID() != mustParse(t, want).Get("Unique-ID") {
 				t.Fatalf("uuid %q", c.UUID())
@@ -103,7 +104,7 @@ func TestReplayRecordedSessions(t *testing.T) {
 			defer cancel()
 			for _, cmd := range cmds[1:] {
 				if err := issue(ctx, c, cmd); err != nil {
-					t.Fatalf("%s %s: %v", cmd.Name, cmd.Arg, err)
+					t.Fatalf("%s %s: %v (%v)", cmd.Name, cmd.Arg, err, c.Err())
 				}
 			}
 			var got, wantNames []string
@@ -149,7 +150,7 @@ func issue(ctx context.Context, c *Conn, cmd fstest.Command) error {
 		_, err := c.Execute(ctx, cmd.Headers["execute-app-name"], arg)
 		return err
 	}
-	_, err := c.command(ctx, cmd.Name)
+	_, err := c.send(ctx, plainCommand(cmd.Name))
 	return err
 }
 

@@ -13,8 +13,9 @@ import (
 type Router interface {
 	Route(ctx context.Context, req routing.RouteRequest) (routing.Decision, error)
 	Wait(ctx context.Context, req routing.RouteRequest, budget time.Duration, progress routing.Progress) (routing.Decision, error)
-	DialResult(ctx context.Context, call routing.CallID, agent routing.AgentID, status routing.DialStatus) error
-	Hangup(ctx context.Context, call routing.CallID) (routing.AgentID, error)
+	// The calls are FreeSWITCH's: the audit stream says so (src).
+	DialResultFrom(ctx context.Context, src routing.Source, call routing.CallID, agent routing.AgentID, status routing.DialStatus) error
+	HangupFrom(ctx context.Context, src routing.Source, call routing.CallID) (routing.AgentID, error)
 	Fallback(loop routing.LoopID) string
 }
 
@@ -101,7 +102,7 @@ func (rt *Routes) ServeCall(ctx context.Context, c *Conn, log *slog.Logger) {
 		lang = d.Get("variable_default_language")
 	}
 	cl.req = routing.RouteRequest{
-		Call: cl.id, Loop: routing.LoopID(loop), Language: lang, Wait: true,
+		Call: cl.id, Loop: routing.LoopID(loop), Language: lang, Wait: true, Source: routing.SourceFreeSWITCH,
 		CallerNumber: d.Get("Caller-Caller-ID-Number"), CallerName: d.Get("Caller-Caller-ID-Name"),
 	}
 	if d.Get("variable_"+VarRequest) == "callback" {

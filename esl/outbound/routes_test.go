@@ -15,6 +15,7 @@ import (
 // router is a Router of function fields; nil fields give "none".
 type router struct {
 	route    func(ctx context.Context, req routing.RouteRequest) (routing.Decision, error)
+	wait     func(ctx context.Context, progress routing.Progress) (routing.Decision, error)
 	hangups  atomic.Int64
 	callback func(number string) (string, error)
 }
@@ -25,13 +26,16 @@ func (r *router) Route(ctx context.Context, req routing.RouteRequest) (routing.D
 	}
 	return routing.Decision{Result: routing.ResultNone}, nil
 }
-func (r *router) Wait(context.Context, routing.RouteRequest, time.Duration, routing.Progress) (routing.Decision, error) {
+func (r *router) Wait(ctx context.Context, _ routing.RouteRequest, _ time.Duration, p routing.Progress) (routing.Decision, error) {
+	if r.wait != nil {
+		return r.wait(ctx, p)
+	}
 	return routing.Decision{Result: routing.ResultNone}, nil
 }
-func (r *router) DialResult(context.Context, routing.CallID, routing.AgentID, routing.DialStatus) error {
+func (r *router) DialResultFrom(context.Context, routing.Source, routing.CallID, routing.AgentID, routing.DialStatus) error {
 	return nil
 }
-func (r *router) Hangup(context.Context, routing.CallID) (routing.AgentID, error) {
+func (r *router) HangupFrom(context.Context, routing.Source, routing.CallID) (routing.AgentID, error) {
 	r.hangups.Add(1)
 	return "", nil
 }

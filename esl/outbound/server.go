@@ -114,8 +114,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		wg.Add(1)
 		s.active.Add(1)
 		go func() {
-			defer func() { <-sem; s.active.Add(-1); wg.Done() }()
-			s.serveConn(callCtx, nc, log)
+			free := sync.OnceFunc(func() { <-sem })
+			defer func() { free(); s.active.Add(-1); wg.Done() }()
+			s.serveConn(callCtx, nc, log, free)
 		}()
 	}
 	_ = ln.Close()
@@ -147,12 +148,14 @@ func (s *Server) drain(wg *sync.WaitGroup, cancel context.CancelFunc, log *slog.
 	<-done
 }
 
-// serveConn runs the handshake and the handler for one connection; a
-// panic ends that call only.
-func (s *Server) serveConn(ctx context.Context, nc net.Conn, log *slog.Logger) {
-	c := newConn(nc)
-	defer func() { _ = c.Close() }()
+// serveConn relays the connection to eslgo, then runs the handler; a
+// panic ends that call only. free gives the call's place back just before
+// FreeSWITCH's socket closes, so FreeSWITCH never sees the end of a call
+// the server still counts; the rest of the call (eslgo's side) ends within
+// libExitTimeout after that, and Serve waits for it.
+func (s *Server) serveConn(ctx context.Context, nc net.Conn, log *slog.Logger, free func()) {
 	log = log.With("peer", nc.RemoteAddr().String())
+	// Deferred first, so it runs last: the call's end runs before it.
 	defer func() {
 		if r := recover(); r != nil {
 			log.Error("panic serving call", "panic", r, "stack", string(debug.Stack()))
@@ -162,14 +165,17 @@ func (s *Server) serveConn(ctx context.Context, nc net.Conn, log *slog.Logger) {
 	if timeout <= 0 {
 		timeout = 5 * time.Second
 	}
-	if err := c.connect(timeout); err != nil {
+	c, err := open(nc, timeout, s.log())
+	if err != nil {
 		log.Warn("esl outbound handshake failed", "err", err)
 		return
 	}
+	c.r.beforeClose = free
+	defer c.end()
 	// The channel name can hold the caller's number: only the uuid is logged.
 	log = log.With("call", c.UUID())
-	// The socket closes when the call's context ends, so no read or
-	// reply wait can outlive it.
+	// FreeSWITCH's socket closes when the call's context ends, so no read
+	// or reply wait can outlive it.
 	stop := context.AfterFunc(ctx, func() { _ = c.Close() })
 	defer stop()
 	s.Handler.ServeCall(ctx, c, log)

@@ -28,7 +28,7 @@ func within[T any](ctx context.Context, d time.Duration, abort <-chan struct{},
 func (rt *Routes) release(ctx context.Context, log *slog.Logger, call routing.CallID, why string) {
 	rctx := context.WithoutCancel(ctx)
 	agent, err, _ := within(rctx, rt.releaseTimeout(), nil, log, func(c context.Context) (routing.AgentID, error) {
-		return rt.Router.Hangup(c, call)
+		return rt.Router.HangupFrom(c, routing.SourceFreeSWITCH, call)
 	})
 	if err == nil {
 		if agent != "" {
@@ -44,7 +44,7 @@ func (rt *Routes) release(ctx context.Context, log *slog.Logger, call routing.Ca
 		for delay := 250 * time.Millisecond; time.Now().Before(deadline); delay = min(delay*2, 5*time.Second) {
 			time.Sleep(delay)
 			if _, err, _ := within(rctx, rt.releaseTimeout(), nil, log, func(c context.Context) (routing.AgentID, error) {
-				return rt.Router.Hangup(c, call)
+				return rt.Router.HangupFrom(c, routing.SourceFreeSWITCH, call)
 			}); err == nil {
 				log.Info("call released after retrying")
 				return

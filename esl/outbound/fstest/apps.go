@@ -48,17 +48,11 @@ func (c *Call) run(cmd Command) {
 		}
 		done("_none_")
 	case "playback", "endless_playback":
-		c.mu.Lock()
-		c.playing = true
-		c.mu.Unlock()
 		select {
 		case <-c.breakCh:
 		case <-c.hangCh:
 		case <-time.After(c.playTime(arg)):
 		}
-		c.mu.Lock()
-		c.playing = false
-		c.mu.Unlock()
 		done("FILE PLAYED")
 	case "bridge":
 		c.bridge(arg, done)

@@ -22,6 +22,7 @@ type Command struct {
 	Arg     string // the rest of the first line ("uuid_break <uuid> all")
 	Headers map[string]string
 	Body    string
+	Raw     []byte // the bytes as sent, from the first line to the body's end
 }
 
 // Limits for a command; FreeSWITCH's are in the same range.
@@ -40,7 +41,10 @@ var ErrCommand = errors.New("malformed event socket command")
 func ReadCommand(r *bufio.Reader) (Command, error) {
 	var c Command
 	for {
-		line, err := readLine(r)
+		line, raw, err := readLine(r)
+		if c.Name != "" {
+			c.Raw = append(c.Raw, raw...)
+		}
 		if err != nil {
 			if errors.Is(err, io.EOF) && c.Name == "" && line == "" {
 				return c, io.EOF
@@ -59,6 +63,7 @@ func ReadCommand(r *bufio.Reader) (Command, error) {
 		if c.Name == "" {
 			c.Name, c.Arg, _ = strings.Cut(line, " ")
 			c.Headers = map[string]string{}
+			c.Raw = append(c.Raw, raw...)
 			continue
 		}
 		k, v, ok := strings.Cut(line, ":")
@@ -80,23 +85,21 @@ func ReadCommand(r *bufio.Reader) (Command, error) {
 			return c, io.ErrUnexpectedEOF
 		}
 		c.Body = string(b)
+		c.Raw = append(c.Raw, b...)
 	}
 	return c, nil
 }
 
-func readLine(r *bufio.Reader) (string, error) {
-	var b []byte
+// readLine reads one line; line is without its end, raw with it.
+func readLine(r *bufio.Reader) (line string, raw []byte, err error) {
 	for {
-		chunk, isPrefix, err := r.ReadLine()
-		b = append(b, chunk...)
-		if err != nil {
-			return string(b), err
+		chunk, err := r.ReadSlice('\n')
+		raw = append(raw, chunk...)
+		if len(raw) > maxLine {
+			return "", nil, fmt.Errorf("%w: line too long", ErrCommand)
 		}
-		if len(b) > maxLine {
-			return "", fmt.Errorf("%w: line too long", ErrCommand)
-		}
-		if !isPrefix {
-			return string(b), nil
+		if !errors.Is(err, bufio.ErrBufferFull) {
+			return strings.TrimSuffix(strings.TrimSuffix(string(raw), "\n"), "\r"), raw, err
 		}
 	}
 }

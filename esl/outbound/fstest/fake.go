@@ -37,11 +37,11 @@ type Call struct {
 	vars     map[string]string
 	bridges  []string
 	ran      []string
+	cmds     []Command
 	answered bool
 	hungup   bool
 	linger   bool
 	bridged  bool
-	playing  bool
 	seq      int
 	apps     chan Command
 	breakCh  chan struct{}
@@ -76,6 +76,7 @@ func (c *Call) Start(ctx context.Context, addr string) error {
 		return fmt.Errorf("fstest: expected connect, got %q: %v", cmd.Name, err)
 	}
 	c.mu.Lock()
+	c.cmds = append(c.cmds, cmd)
 	data := c.connectReply()
 	c.mu.Unlock()
 	c.write(data)
@@ -112,6 +113,13 @@ func (c *Call) Apps() []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return append([]string(nil), c.ran...)
+}
+
+// Commands returns every command the server sent, "connect" first.
+func (c *Call) Commands() []Command {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]Command(nil), c.cmds...)
 }
 
 // Bridged reports whether an agent answered.
@@ -183,6 +191,9 @@ func (c *Call) serve(r *bufio.Reader) {
 			_ = c.conn.Close()
 			return
 		}
+		c.mu.Lock()
+		c.cmds = append(c.cmds, cmd)
+		c.mu.Unlock()
 		switch cmd.Name {
 		case "myevents":
 			c.write(reply("+OK Events Enabled"))
@@ -233,11 +244,17 @@ func (c *Call) api(arg string) string {
 		c.mu.Unlock()
 		return "+OK"
 	case "uuid_break":
-		c.mu.Lock()
-		playing := c.playing
-		c.mu.Unlock()
-		if !playing {
-			return "+OK"
+		// As FreeSWITCH: "all" drops the queued applications, and the
+		// break (CF_BREAK) stays set until a playback takes it, so one that
+		// is just starting stops too.
+		if strings.TrimSpace(rest) == "all" {
+			for drained := false; !drained; {
+				select {
+				case <-c.apps:
+				default:
+					drained = true
+				}
+			}
 		}
 		select {
 		case c.breakCh <- struct{}{}:
