@@ -26,6 +26,8 @@ type Target struct {
 	CPU func() time.Duration
 	// Around, when set, wraps each run (a CPU profile of one target, say).
 	Around func(round int, run func())
+	// Drive plays the calls (Run, FastAGI, when nil; RunFS for FreeSWITCH).
+	Drive func(ctx context.Context, o Options) *Report
 }
 
 // Compare runs o against each target in turn, runs rounds, so that a change
@@ -43,11 +45,15 @@ func Compare(ctx context.Context, o Options, runs int, targets []Target, progres
 			if t.CPU != nil {
 				cpu0 = t.CPU()
 			}
+			drive := t.Drive
+			if drive == nil {
+				drive = Run
+			}
 			var rep *Report
 			if t.Around != nil {
-				t.Around(round, func() { rep = Run(ctx, ro) })
+				t.Around(round, func() { rep = drive(ctx, ro) })
 			} else {
-				rep = Run(ctx, ro)
+				rep = drive(ctx, ro)
 			}
 			if t.CPU != nil {
 				rep.CPU = t.CPU() - cpu0

@@ -93,3 +93,28 @@ func TestLoadRunLeavesNoDoubleBookingAndNoStuckAgent(t *testing.T) {
 		t.Error("agents not checked")
 	}
 }
+
+func TestFreeSWITCHLoadRunConnectsEveryCallAndLeavesNoAgentStuck(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts redis-server and the service")
+	}
+	ctx := context.Background()
+	svc, err := Self(ctx, 40, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Stop()
+	store := svc.Store()
+	ids := AgentIDs(svc.Config.Roster())
+	target := Target{Name: "freeswitch", Addr: svc.FSAddr, Drive: RunFS,
+		Check: func(ctx context.Context) ([]string, int, error) { return StuckOrSlow(ctx, store, ids, 10*time.Second) }}
+	o := Options{Concurrency: 20, Calls: 200, Loops: []string{"1", "2"}, NoAnswer: 20, Hold: time.Millisecond}
+	sums, err := Compare(ctx, o, 1, []Target{target}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := sums[0]
+	if s.Errors != 0 || s.Stuck != 0 || s.SlowRelease != 0 || !s.Checked || s.CallsPerSecond <= 0 || s.CommandsPerSess < 4 {
+		t.Errorf("%+v", s)
+	}
+}

@@ -116,7 +116,7 @@ func (r *Report) ErrorCount() int64 {
 // Print writes the report for people.
 func (r *Report) Print(w io.Writer, name string) {
 	fmt.Fprintf(w, "%s — %s\n", name, r.Mode)
-	fmt.Fprintf(w, "  calls connected  %d in %v (%.0f calls/s), %d sessions, %.1f AGI commands/session, max %d in flight\n",
+	fmt.Fprintf(w, "  calls connected  %d in %v (%.0f calls/s), %d sessions, %.1f commands/session, max %d in flight\n",
 		r.Connected, r.Offered.Round(time.Millisecond), r.CallsPerSecond(), r.Sessions,
 		float64(r.Commands)/float64(max(r.Sessions, 1)), r.MaxInFlight)
 	fmt.Fprintf(w, "  route latency    %s\n", quantiles(r.Route))

@@ -58,7 +58,6 @@ type runner struct {
 	o      Options
 	d      dialer
 	prefix string
-	seq    atomic.Int64
 	rep    *Report
 	errMu  sync.Mutex
 	hold   holders
@@ -75,6 +74,18 @@ func Run(ctx context.Context, o Options) *Report {
 		rep:    newReport(o),
 		hold:   holders{m: map[string]string{}},
 	}
+	start := time.Now()
+	offered := drive(ctx, o, r.call)
+	r.rep.finish(offered, time.Since(start), r.hold.doubles.Load())
+	return r.rep
+}
+
+// drive calls call(n) for n = 1, 2, … until o.Duration passes or o.Calls
+// calls were started (or ctx ends): from o.Concurrency callers in a closed
+// loop, or at o.Rate calls per second in an open loop. It waits for the
+// calls in flight and returns the time over which calls were offered.
+func drive(ctx context.Context, o Options, call func(n int64)) time.Duration {
+	var seq atomic.Int64
 	stop := make(chan struct{})
 	var once sync.Once
 	end := func() { once.Do(func() { close(stop) }) }
@@ -91,7 +102,7 @@ func Run(ctx context.Context, o Options) *Report {
 			return 0, false
 		default:
 		}
-		n := r.seq.Add(1)
+		n := seq.Add(1)
 		if o.Calls > 0 && n > int64(o.Calls) {
 			end()
 			return 0, false
@@ -112,7 +123,7 @@ func Run(ctx context.Context, o Options) *Report {
 				break
 			}
 			wg.Add(1)
-			go func() { defer wg.Done(); r.call(n) }()
+			go func() { defer wg.Done(); call(n) }()
 		}
 	} else {
 		for range o.Concurrency {
@@ -120,7 +131,7 @@ func Run(ctx context.Context, o Options) *Report {
 			go func() {
 				defer wg.Done()
 				for n, ok := next(); ok; n, ok = next() {
-					r.call(n)
+					call(n)
 				}
 			}()
 		}
@@ -130,8 +141,7 @@ func Run(ctx context.Context, o Options) *Report {
 	if o.Rate <= 0 {
 		offered = time.Since(start) // closed loop: calls end when the callers stop
 	}
-	r.rep.finish(offered, time.Since(start), r.hold.doubles.Load())
-	return r.rep
+	return offered
 }
 
 // call is one caller through the dialplan: route; the agent answers

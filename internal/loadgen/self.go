@@ -119,7 +119,8 @@ func (r *Redis) Stop() {
 type Service struct {
 	redisCPU time.Duration // at the last RedisStats
 
-	Addr   string
+	Addr   string // FastAGI
+	FSAddr string // FreeSWITCH outbound event socket
 	Config *config.Config
 	Redis  *Redis
 	cancel context.CancelFunc
@@ -143,13 +144,13 @@ func Self(ctx context.Context, agents, loops int) (*Service, error) {
 	ready := make(chan app.Addrs, 1)
 	go func() {
 		s.done <- app.Run(ctx, ctx, app.Options{
-			Config: cfg, Redis: app.RedisConfig{Addrs: []string{rd.Addr}}, AGIListen: "127.0.0.1:0",
+			Config: cfg, Redis: app.RedisConfig{Addrs: []string{rd.Addr}}, AGIListen: "127.0.0.1:0", FSListen: "127.0.0.1:0",
 			Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Ready: func(a app.Addrs) { ready <- a },
 		})
 	}()
 	select {
 	case a := <-ready:
-		s.Addr = a.AGI.String()
+		s.Addr, s.FSAddr = a.AGI.String(), a.FS.String()
 		return s, nil
 	case err := <-s.done:
 		cancel()

@@ -1,0 +1,87 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sentralbord/sentralbord/internal/loadgen"
+)
+
+func newBenchFSCmd(g *globals) *cobra.Command {
+	var o benchAGIOptions
+	cmd := &cobra.Command{
+		Use:   "fs",
+		Short: "Load the FreeSWITCH outbound event socket like FreeSWITCH's socket application does",
+		Long: `Starts a redis-server and the service in this process and plays FreeSWITCH
+calls into its outbound event socket (connect with the channel's variables,
+routing, bridge to the agent, answer or no answer, talk, hangup), then prints
+calls/s, route latency (connect to the bridge command), errors by kind, agents
+left stuck and CPU per call. There is no protocol floor for this path.`,
+		Example: `  sentralbord bench fs --concurrency 100 --duration 10s --runs 3
+  sentralbord bench fs --rate 500 --duration 10s --noanswer 10`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.self = true
+			po, err := parseBenchAGI(o)
+			if err != nil {
+				return err
+			}
+			if po.load.Busy > 0 {
+				return usage(errors.New("--busy is not played on this path; use --noanswer"))
+			}
+			return runBenchFS(cmd.Context(), g, po)
+		},
+	}
+	f := cmd.Flags()
+	f.IntVarP(&o.load.Concurrency, "concurrency", "n", 100, "concurrent callers (closed loop)")
+	f.Float64Var(&o.load.Rate, "rate", 0, "calls per second arriving regardless of the server (open loop; overrides --concurrency)")
+	f.DurationVar(&o.load.Duration, "duration", 10*time.Second, "how long calls are started")
+	f.IntVar(&o.load.Calls, "calls", 0, "stop after this many calls")
+	f.DurationVar(&o.load.Hold, "hold", 0, "talk time of an answered call")
+	f.IntVar(&o.load.NoAnswer, "noanswer", 0, "percent of rings not answered")
+	f.IntVar(&o.load.MaxAttempts, "attempts", 3, "rings per call at most; the last one is answered")
+	f.IntVar(&o.runs, "runs", 1, "rounds; the summary gives medians")
+	f.IntVar(&o.agents, "agents", 2000, "agents in the generated configuration")
+	f.IntVar(&o.loops, "loops", 1, "loops the agents are spread over")
+	return cmd
+}
+
+func runBenchFS(ctx context.Context, g *globals, o benchAGIOptions) error {
+	w := g.env.Stderr
+	s, err := loadgen.Self(ctx, o.agents, o.loops)
+	if err != nil {
+		return unavailableError{err}
+	}
+	defer s.Stop()
+	fmt.Fprintf(w, "service's event socket on %s, %s on %s, %d agents in %d loops\n", s.FSAddr, s.Redis.Version(), s.Redis.Addr, o.agents, o.loops)
+	store := s.Store()
+	ids := loadgen.AgentIDs(s.Config.Roster())
+	t := loadgen.Target{
+		Name: "freeswitch", Addr: s.FSAddr, Drive: loadgen.RunFS, Note: s.RedisStats,
+		Check: func(ctx context.Context) ([]string, int, error) {
+			return loadgen.StuckOrSlow(ctx, store, ids, 10*time.Second)
+		},
+		RSS: func() int64 { return loadgen.PeakRSS(0) },
+		CPU: func() time.Duration { return loadgen.ProcessCPU() + s.Redis.CPU() },
+	}
+	sums, err := loadgen.Compare(ctx, o.load, o.runs, []loadgen.Target{t}, w)
+	if err != nil {
+		return err
+	}
+	p := g.printer()
+	if p.json {
+		if err := p.jsonOut(sums); err != nil {
+			return err
+		}
+	} else {
+		loadgen.PrintSummaries(p.w, sums)
+	}
+	if last := sums[len(sums)-1]; last.Stuck > 0 {
+		return fmt.Errorf("%d agents stuck", last.Stuck)
+	}
+	return nil
+}
