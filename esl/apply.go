@@ -43,8 +43,10 @@ func (f *follower) subscribe(ctx context.Context, b *bridge) error {
 }
 
 // resync asks the node what is true now and replaces what it said before.
-func (f *follower) resync(ctx context.Context, b *bridge) error {
+func (f *follower) resync(ctx context.Context, b *bridge, fc *facts) error {
 	t0 := time.Now()
+	fc.forget()
+	defer fc.forget() // the events read meanwhile may have been written before the snapshot
 	body, err := f.api(ctx, b, queryChannels)
 	if err != nil {
 		return err
@@ -75,8 +77,13 @@ func (f *follower) resync(ctx context.Context, b *bridge) error {
 	if err := f.events.PhoneResync(ctx, f.node.Name, snap.list(f.cls.roster), f.actor); err != nil {
 		return err
 	}
-	for a, pc := range snap.status {
-		if _, err := f.events.PhoneStatus(ctx, a, pc, routing.EventOrder{}, f.actor); err != nil {
+	if len(snap.status) > 0 {
+		// Without an order: what the node says now applies, whatever came before.
+		st := make([]routing.PhoneEvent, 0, len(snap.status))
+		for a, pc := range snap.status {
+			st = append(st, routing.PhoneEvent{Agent: a, Fact: routing.PhoneStatusFact, Change: pc})
+		}
+		if _, err := f.events.PhoneBatch(ctx, st, f.actor); err != nil {
 			return err
 		}
 	}
@@ -86,59 +93,73 @@ func (f *follower) resync(ctx context.Context, b *bridge) error {
 	return nil
 }
 
-// receive is eslgo's listener: it runs on a goroutine of its own per event.
-func (f *follower) receive(q *queue) func(*eslEvent) {
-	return func(ev *eslEvent) {
+// receive takes each event frame on the bridge's reader, in the order the
+// node sent it: it is parsed and classified there and queued for the writers.
+func (f *follower) receive(q *queue, fc *facts) func(Frame) {
+	var core string // the node's Core-UUID, one copy for every queued event
+	p := &eventParser{keep: classified, names: map[string]headerName{}, headers: make(map[string]string, len(classified))}
+	return func(fr Frame) {
+		f.received.Add(1)
 		defer func() {
-			if r := recover(); r != nil {
+			if r := recover(); r != nil { // a frame no parser anticipated must not end the process
+				f.malformed.Add(1)
 				f.log.Error("event handler panic", "panic", r)
 			}
 		}()
-		e, err := fromLibrary(ev)
+		var e Event
+		var err error
+		switch fr.Type() {
+		case TypeEventPlain:
+			e, err = p.parse(fr.Body)
+		default:
+			e, err = p.parseJSON(fr.Body)
+		}
 		if err != nil {
-			f.update(func(s *NodeStatus) { s.Malformed++ })
+			f.malformed.Add(1)
 			return
 		}
 		c := f.cls.classify(e)
-		f.update(func(s *NodeStatus) {
-			s.Received++
-			s.LastEvent = time.Now()
-			if !c.order.Time.IsZero() {
-				s.Lag = time.Since(c.order.Time)
-			}
-		})
-		if c.invalid != "" {
-			f.log.Warn("event ignored", "event", c.what, "agent", c.agent, "why", c.invalid)
+		now := time.Now()
+		f.lastEvent.Store(now.UnixNano())
+		if !c.At.Time.IsZero() {
+			f.lag.Store(int64(now.Sub(c.At.Time)))
 		}
-		if c.kind == kindNone {
+		if c.invalid != "" {
+			f.log.Warn("event ignored", "event", c.what, "agent", c.Agent, "why", c.invalid)
+		}
+		if c.Fact == 0 {
+			f.ignored.Add(1)
 			return
 		}
-		q.push(c)
+		// The event's strings are parts of its frame: copied, a queued or
+		// remembered change keeps a few bytes alive instead of the frame.
+		if c.At.Core != core {
+			core = strings.Clone(c.At.Core)
+		}
+		c.At.Core, c.ID = core, strings.Clone(c.ID)
+		if !fc.admit(c.PhoneEvent) {
+			f.skipped.Add(1)
+			return
+		}
+		q.push(c.PhoneEvent)
 	}
 }
 
-// apply records one change; a failure is logged, and the next resync repairs it.
-func (f *follower) apply(ctx context.Context, c change) {
-	var changed bool
-	var err error
-	switch c.kind {
-	case kindCall:
-		changed, err = f.events.PhoneCall(ctx, c.agent, c.id, c.up, c.order, f.actor)
-	case kindReg:
-		changed, err = f.events.PhoneRegistration(ctx, c.agent, c.id, c.up, c.order, f.actor)
-	case kindStatus:
-		changed, err = f.events.PhoneStatus(ctx, c.agent, c.status, c.order, f.actor)
+// write records a batch of changes; a failure is logged, and the next
+// resync repairs it.
+func (f *follower) write(ctx context.Context, batch []routing.PhoneEvent, fc *facts) {
+	r, err := f.events.PhoneBatch(ctx, batch, f.actor)
+	if err != nil {
+		fc.forget()
 	}
-	if err != nil && !errors.Is(err, context.Canceled) {
-		f.log.Warn("event not recorded", "event", c.what, "agent", c.agent, "err", err)
+	f.applied.Add(uint64(len(batch)))
+	f.changed.Add(uint64(r.Changed))
+	f.superseded.Add(uint64(r.Superseded))
+	f.stale.Add(uint64(r.Stale))
+	if err != nil {
+		f.failed.Add(uint64(max(len(batch)-r.Applied-r.Stale-r.Superseded, 0)))
+		if !errors.Is(err, context.Canceled) {
+			f.log.Warn("events not recorded", "events", len(batch), "err", err)
+		}
 	}
-	f.update(func(s *NodeStatus) {
-		s.Applied++
-		if changed {
-			s.Changed++
-		}
-		if err != nil {
-			s.Failed++
-		}
-	})
 }

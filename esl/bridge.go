@@ -28,6 +28,14 @@ import (
 // Disconnect notices from FreeSWITCH are consumed here for the same
 // reason, and every frame passes ReadFrame, so liveness is known without
 // asking the library.
+//
+// Events do not go through eslgo: they are handed to onEvent on the
+// bridge's reader, in the order the node sent them. eslgo would copy each
+// across the loopback, parse it twice and run every listener call on a
+// goroutine of its own, which costs more than the rest of the listener,
+// delivers events out of order and, when the store is slow, piles up
+// goroutines without bound. eslgo keeps what it does well: commands and
+// their replies.
 type bridge struct {
 	up     *upstream
 	local  net.Conn
@@ -35,25 +43,28 @@ type bridge struct {
 	cancel context.CancelFunc // the library's context
 	wmu    sync.Mutex         // whole frames to the library, then the stop frame
 
-	last   atomic.Int64 // unix nanoseconds of the last frame from FreeSWITCH
-	done   chan struct{}
-	why    error
-	whyMu  sync.Mutex
-	closed sync.Once
+	onEvent func(Frame) // every text/event-plain and text/event-json frame
+
+	last     atomic.Int64 // unix nanoseconds of the last frame from FreeSWITCH
+	done     chan struct{}
+	readDone chan struct{} // the reader has handed over its last event
+	why      error
+	whyMu    sync.Mutex
+	closed   sync.Once
 }
 
 // localReply is what the bridge answers eslgo's own "auth": the node has
 // already accepted the real password.
 const localReply = "Content-Type: command/reply\nReply-Text: +OK accepted\n\n"
 
-func openBridge(ctx context.Context, up *upstream, log *slog.Logger, timeout time.Duration) (*bridge, error) {
+func openBridge(ctx context.Context, up *upstream, log *slog.Logger, timeout time.Duration, onEvent func(Frame)) (*bridge, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("bridge: %w", err)
 	}
 	defer ln.Close()
 	lctx, cancel := context.WithCancel(ctx)
-	b := &bridge{up: up, done: make(chan struct{}), cancel: cancel}
+	b := &bridge{up: up, done: make(chan struct{}), readDone: make(chan struct{}), cancel: cancel, onEvent: onEvent}
 	b.last.Store(time.Now().UnixNano())
 	accepted := make(chan error, 1)
 	go func() {
@@ -89,6 +100,7 @@ func openBridge(ctx context.Context, up *upstream, log *slog.Logger, timeout tim
 	}
 	if err != nil {
 		b.stopLibrary()
+		close(b.readDone)
 		return nil, fmt.Errorf("bridge: %w", err)
 	}
 	b.esl = conn
@@ -114,9 +126,10 @@ func skipCommand(r *bufio.Reader) error {
 	}
 }
 
-// down relays frames from FreeSWITCH to eslgo until the node goes away.
+// down reads frames from FreeSWITCH until the node goes away: events to
+// onEvent, replies to eslgo.
 func (b *bridge) down() {
-	w := bufio.NewWriterSize(b.local, 64<<10)
+	defer close(b.readDone)
 	for {
 		f, err := ReadFrame(b.up.br)
 		if err != nil {
@@ -124,21 +137,19 @@ func (b *bridge) down() {
 			return
 		}
 		b.last.Store(time.Now().UnixNano())
-		if f.Type() == TypeDisconnect {
+		switch f.Type() {
+		case TypeDisconnect:
 			b.fail(fmt.Errorf("node disconnected us: %s", short(strings.ReplaceAll(strings.TrimSpace(string(f.Body)), "\n", " "))))
 			return
+		case TypeEventPlain, TypeEventJSON:
+			if b.onEvent != nil {
+				b.onEvent(f)
+				continue
+			}
 		}
-		fb := f.Bytes()
+		// One write per frame: the socket only ever gets whole frames.
 		b.wmu.Lock()
-		if len(fb) > w.Available() { // the socket only ever gets whole frames
-			err = w.Flush()
-		}
-		if err == nil {
-			_, err = w.Write(fb)
-		}
-		if err == nil && b.up.br.Buffered() == 0 {
-			err = w.Flush()
-		}
+		_, err = b.local.Write(f.Bytes())
 		b.wmu.Unlock()
 		if err != nil {
 			b.fail(fmt.Errorf("bridge write: %w", err))

@@ -6,33 +6,41 @@ import (
 	"github.com/sentralbord/sentralbord/routing"
 )
 
-// kind is what an event means for an agent.
-type kind int
-
-const (
-	kindNone   kind = iota
-	kindCall        // a channel on the agent's phone was answered or ended
-	kindReg         // the phone registered or its registration ended
-	kindStatus      // status, login or logout
-)
-
-// change is an event reduced to what presence needs.
+// change is an event reduced to what presence needs; its Fact is zero when
+// the event concerns no agent.
 type change struct {
-	kind    kind
-	agent   routing.AgentID
-	id      string // channel or registration id
-	up      bool
-	status  routing.PhoneChange
-	order   routing.EventOrder
+	routing.PhoneEvent
 	what    string // for logs: event name
 	invalid string // why an event for an agent was not usable
 }
+
+// ccChannel stands for an agent's mod_callcenter queue call on a node: the
+// node reports the agent's state, not the channel.
+func ccChannel(node string, agent routing.AgentID) string { return "cc:" + node + ":" + string(agent) }
 
 // Subscription is what the listener asks each node for.
 var Subscription = []string{
 	"CHANNEL_ANSWER", "CHANNEL_BRIDGE", "CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE", "HEARTBEAT",
 	"CUSTOM", "sofia::register", "sofia::unregister", "sofia::expire", "callcenter::info", "sentralbord::status",
 }
+
+// classified names, canonically, every header classify and Event.Order
+// read: the listener parses no other (the transcripts test checks that
+// classification sees no difference).
+var classified = func() map[string]bool {
+	m := map[string]bool{}
+	for _, h := range []string{
+		"Event-Name", "Event-Subclass", "Core-Uuid", "Event-Sequence", "Event-Date-Timestamp",
+		"Unique-Id", "Channel-Name", "Call-Direction", "Channel-Presence-Id", "Caller-Username",
+		"Variable_sb_agent", "Variable_dialed_user",
+		"From-User", "Username", "User", "Call-Id", "Contact",
+		"Cc-Agent", "Cc-Action", "Cc-Agent-Status", "Cc-Agent-State",
+		"Sb-Agent", "Sb-Action", "Sb-Status", "Sb-Reason", "Caller-Caller-Id-Number",
+	} {
+		m[h] = true
+	}
+	return m
+}()
 
 // classifier turns events into changes for the agents of a roster.
 type classifier struct {
@@ -90,17 +98,17 @@ func (c *classifier) channelAgent(e Event) (routing.AgentID, bool) {
 	return c.agent(cands...)
 }
 
-// classify returns the change an event makes, kindNone when it concerns no agent.
+// classify returns the change an event makes, with no Fact when it concerns no agent.
 func (c *classifier) classify(e Event) change {
-	ch := change{order: e.Order(), what: e.Name()}
+	ch := change{PhoneEvent: routing.PhoneEvent{At: e.Order()}, what: e.Name()}
 	switch e.Name() {
 	case "CHANNEL_ANSWER", "CHANNEL_BRIDGE", "CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE":
 		a, ok := c.channelAgent(e)
 		if !ok || e.Get("Unique-Id") == "" {
 			return change{}
 		}
-		ch.kind, ch.agent, ch.id = kindCall, a, e.Get("Unique-Id")
-		ch.up = e.Name() == "CHANNEL_ANSWER" || e.Name() == "CHANNEL_BRIDGE"
+		ch.Fact, ch.Agent, ch.ID = routing.PhoneCallFact, a, e.Get("Unique-Id")
+		ch.Up = e.Name() == "CHANNEL_ANSWER" || e.Name() == "CHANNEL_BRIDGE"
 		return ch
 	case "CUSTOM":
 	default:
@@ -117,7 +125,7 @@ func (c *classifier) classify(e Event) change {
 		if id == "" {
 			id = e.Get("Contact")
 		}
-		ch.kind, ch.agent, ch.id, ch.up = kindReg, a, id, e.Subclass() == "sofia::register"
+		ch.Fact, ch.Agent, ch.ID, ch.Up = routing.PhoneRegFact, a, id, e.Subclass() == "sofia::register"
 	case "callcenter::info":
 		return c.callcenterEvent(e, ch)
 	case "sentralbord::status":
@@ -136,7 +144,7 @@ func (c *classifier) callcenterEvent(e Event, ch change) change {
 	if !ok {
 		return change{}
 	}
-	ch.agent = a
+	ch.Agent = a
 	switch e.Get("Cc-Action") {
 	case "agent-status-change":
 		pc, ok := c.ccStatus(e.Get("Cc-Agent-Status"))
@@ -144,13 +152,13 @@ func (c *classifier) callcenterEvent(e Event, ch change) change {
 			ch.invalid = "unknown callcenter status " + e.Get("Cc-Agent-Status")
 			return ch
 		}
-		ch.kind, ch.status = kindStatus, pc
+		ch.Fact, ch.Change = routing.PhoneStatusFact, pc
 	case "agent-state-change":
 		up, ok := ccState(e.Get("Cc-Agent-State"))
 		if !ok {
 			return change{}
 		}
-		ch.kind, ch.id, ch.up = kindCall, "cc:"+c.node, up
+		ch.Fact, ch.ID, ch.Up = routing.PhoneCallFact, ccChannel(c.node, a), up
 	default:
 		return change{}
 	}
@@ -191,26 +199,26 @@ func (c *classifier) featureEvent(e Event, ch change) change {
 	if !ok {
 		return change{}
 	}
-	ch.agent, ch.kind = a, kindStatus
+	ch.Agent, ch.Fact = a, routing.PhoneStatusFact
 	switch strings.ToLower(e.Get("Sb-Action")) {
 	case "status":
 		st, err := routing.ParseStatus(e.Get("Sb-Status"))
 		if err != nil {
-			ch.kind, ch.invalid = kindNone, err.Error()
+			ch.Fact, ch.invalid = 0, err.Error()
 			return ch
 		}
-		ch.status.Status = st
+		ch.Change.Status = st
 	case "login":
-		ch.status.Login = true
+		ch.Change.Login = true
 	case "logout":
 		r, err := routing.ParseLogoutReason(e.Get("Sb-Reason"))
 		if err != nil {
-			ch.kind, ch.invalid = kindNone, err.Error()
+			ch.Fact, ch.invalid = 0, err.Error()
 			return ch
 		}
-		ch.status.Logout = r
+		ch.Change.Logout = r
 	default:
-		ch.kind, ch.invalid = kindNone, "unknown Sb-Action "+e.Get("Sb-Action")
+		ch.Fact, ch.invalid = 0, "unknown Sb-Action "+e.Get("Sb-Action")
 	}
 	return ch
 }

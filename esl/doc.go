@@ -12,12 +12,18 @@
 // bridge this package owns at both ends, so that eslgo never reads EOF and
 // its Close is never called: both end in panics or data races inside the
 // library's own goroutines, which no caller can recover (see bridge.go).
+// eslgo sends the commands and reads their replies; events it never sees:
+// the bridge reads them off the socket in the order the node sent them.
 //
 // Every (re)connection subscribes first, then resynchronises from api
 // queries (show channels, show registrations, callcenter_config agent list)
-// and only then applies the events that arrived meanwhile. eslgo delivers
-// each event on a goroutine of its own, so delivery order is not event
-// order: the store applies a change only when its Event-Sequence (same
-// Core-UUID) or Event-Date-Timestamp (after a restart) is newer than the last
-// change of the same channel, registration or agent status.
+// and only then applies the events that arrived meanwhile. Events go to
+// the store in batches, one writer per shard of agents, one batch per
+// writer at a time, so one agent's events keep their order; the busier
+// the node, the bigger the batches (queue.go). An event that changes
+// nothing already queued is not sent at all (facts.go). FreeSWITCH may
+// still send events out of order, and a reconnection may replay some, so
+// the store applies a change only when its Event-Sequence (same Core-UUID)
+// or Event-Date-Timestamp (after a restart) is newer than the last change
+// of the same channel, registration or agent status.
 package esl

@@ -106,6 +106,9 @@ func ReadFrame(r *bufio.Reader) (Frame, error) {
 		if len(f.Headers) == maxHeaders {
 			return f, fmt.Errorf("%w: more than %d headers", ErrFrame, maxHeaders)
 		}
+		if f.Headers == nil {
+			f.Headers = make([]Header, 0, 4) // an event frame has two, a reply three
+		}
 		f.Headers = append(f.Headers, Header{Name: name, Value: strings.TrimLeft(value, " ")})
 	}
 	if cl := f.Get("Content-Length"); cl != "" {
@@ -126,9 +129,13 @@ func ReadFrame(r *bufio.Reader) (Frame, error) {
 
 // readLine reads one line without its "\n" (and a "\r" before it).
 func readLine(r *bufio.Reader) (string, error) {
-	var b []byte
-	for {
-		chunk, isPrefix, err := r.ReadLine()
+	chunk, isPrefix, err := r.ReadLine()
+	if err != nil || !isPrefix { // the line fits the buffer: one copy
+		return string(chunk), err
+	}
+	b := append([]byte(nil), chunk...)
+	for isPrefix {
+		chunk, isPrefix, err = r.ReadLine()
 		b = append(b, chunk...)
 		if err != nil {
 			return string(b), err
@@ -136,10 +143,8 @@ func readLine(r *bufio.Reader) (string, error) {
 		if len(b) > maxHeaderLine {
 			return "", fmt.Errorf("%w: header line longer than %d bytes", ErrFrame, maxHeaderLine)
 		}
-		if !isPrefix {
-			return string(b), nil
-		}
 	}
+	return string(b), nil
 }
 
 func short(s string) string {

@@ -5,6 +5,9 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"maps"
+	"net/textproto"
+	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
@@ -80,11 +83,26 @@ func FuzzReadFrame(f *testing.F) {
 }
 
 func FuzzParsePlainEvent(f *testing.F) {
-	for _, body := range eventBodies(f, TypeEventPlain) {
+	for _, body := range append(eventBodies(f, TypeEventPlain), builtBodies()...) {
 		f.Add(body)
+	}
+	// Framing corners: no blank line, CRLF, a stray CR, a short body, blank lines first.
+	for _, s := range []string{"A: b", "A: b\n", "A: b\r\n\r\n", "A: b\r\nC: d\r\n\n", "A:b\rc\n\n",
+		"\n\nA: b\n\n", "Content-Length: 5\n\nabc", "content-length: 3\nContent-Length: 9\n\nabc", "A: %zz%41\n\n"} {
+		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		e, err := ParsePlainEvent(b)
+		want, werr := plainByFrame(b)
+		if (err == nil) != (werr == nil) {
+			t.Fatalf("error %v, framing reads it with error %v", err, werr)
+		}
+		if err == nil && (!maps.Equal(e.Headers, want.Headers) || e.Body != want.Body) {
+			t.Fatalf("parsed %+v, framing reads %+v", e, want)
+		}
+		if !classifiesAlike(b) {
+			t.Fatalf("%q classifies differently with only the classified headers", b)
+		}
 		if err == nil {
 			_ = e.Order()
 			_ = (&classifier{roster: fuzzRoster}).classify(e)
@@ -92,12 +110,39 @@ func FuzzParsePlainEvent(f *testing.F) {
 	})
 }
 
+// plainByFrame is what ParsePlainEvent must agree with: the body read as a
+// frame by ReadFrame, each value URL-decoded.
+func plainByFrame(body []byte) (Event, error) {
+	f, err := ReadFrame(bufio.NewReader(bytes.NewReader(body)))
+	if err != nil {
+		return Event{}, err
+	}
+	e := Event{Headers: map[string]string{}, Body: string(f.Body)}
+	for _, h := range f.Headers {
+		v, err := url.PathUnescape(h.Value)
+		if err != nil {
+			v = h.Value
+		}
+		e.set(textproto.CanonicalMIMEHeaderKey(h.Name), v)
+	}
+	return e, nil
+}
+
 func FuzzParseJSONEvent(f *testing.F) {
 	for _, body := range eventBodies(f, TypeEventJSON) {
 		f.Add(body)
 	}
+	for _, s := range []string{`{}`, ` {"a" : "b" , "_body":"x","_body":"y"} trailing`, `{"a":"\u00e6\"q"}`, `{"a":1,"b":[1,2],"c":null}`,
+		`{"a":"b",}`, `{"a b":"c"}`, "{\"a\":\"\xff\"}", `{"Core-UUID":"x","core-uuid":"y"}`} {
+		f.Add([]byte(s))
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		e, err := ParseJSONEvent(b)
+		var p eventParser
+		fast, ferr := p.parseJSON(b)
+		if (err == nil) != (ferr == nil) || err == nil && (!maps.Equal(e.Headers, fast.Headers) || e.Body != fast.Body) {
+			t.Fatalf("%q: full decoder %+v, %v; quick reader %+v, %v", b, e, err, fast, ferr)
+		}
 		if err == nil {
 			_ = e.Order()
 			_ = (&classifier{roster: fuzzRoster, callcenter: true}).classify(e)

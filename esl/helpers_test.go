@@ -2,6 +2,7 @@ package esl
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"testing"
@@ -18,9 +19,23 @@ var testAgents = [][2]string{{"anna", "2101"}, {"bjorn", "2102"}, {"cato", "2103
 
 func newPresence(t testing.TB) (*presence.Store, *routing.Roster) {
 	t.Helper()
+	return newPresenceOf(t, testAgents)
+}
+
+// manyAgents makes n agents: id a000000…, extension 100000….
+func manyAgents(n int) [][2]string {
+	out := make([][2]string, n)
+	for i := range out {
+		out[i] = [2]string{fmt.Sprintf("a%06d", i), fmt.Sprint(100000 + i)}
+	}
+	return out
+}
+
+func newPresenceOf(t testing.TB, of [][2]string) (*presence.Store, *routing.Roster) {
+	t.Helper()
 	var agents []routing.Agent
 	var ids []routing.AgentID
-	for _, a := range testAgents {
+	for _, a := range of {
 		agents = append(agents, routing.Agent{ID: routing.AgentID(a[0]), Name: a[0], Extension: a[1], FreeSWITCHDial: "user/" + a[1]})
 		ids = append(ids, routing.AgentID(a[0]))
 	}
@@ -36,7 +51,7 @@ func newPresence(t testing.TB) (*presence.Store, *routing.Roster) {
 }
 
 // run starts a listener on fake and waits for its first subscription.
-func run(t *testing.T, fake *esltest.Server, store *presence.Store, r *routing.Roster, node Node, opts Options) (*Listener, context.CancelFunc) {
+func run(t testing.TB, fake *esltest.Server, store *presence.Store, r *routing.Roster, node Node, opts Options) (*Listener, context.CancelFunc) {
 	t.Helper()
 	node.Name, node.Addr = "fs1", fake.Addr()
 	if node.Password == "" {
@@ -58,7 +73,7 @@ func testLog() *slog.Logger {
 }
 
 // waitSynced waits until the listener reports a connected, resynchronised link.
-func waitSynced(t *testing.T, l *Listener, within time.Duration) NodeStatus {
+func waitSynced(t testing.TB, l *Listener, within time.Duration) NodeStatus {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for time.Now().Before(deadline) {
@@ -90,4 +105,10 @@ func state(t testing.TB, s *presence.Store, id string) routing.AgentState {
 		t.Fatal(err)
 	}
 	return m[routing.AgentID(id)]
+}
+
+// settled reports whether the listener has read n events and handled all it read.
+func settled(l *Listener, n uint64) bool {
+	s := l.Statuses()[0]
+	return s.Received >= n && s.Settled()
 }

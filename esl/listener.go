@@ -23,14 +23,35 @@ type NodeStatus struct {
 	LastResync    time.Time     `json:"last_resync,omitzero"`
 	ResyncTook    time.Duration `json:"resync_took"`
 	LastEvent     time.Time     `json:"last_event,omitzero"`
-	Lag           time.Duration `json:"lag"` // now − Event-Date-Timestamp of the last event (includes clock skew)
-	Received      uint64        `json:"received"`
-	Applied       uint64        `json:"applied"`
-	Changed       uint64        `json:"changed"`
-	Failed        uint64        `json:"failed"`
-	Malformed     uint64        `json:"malformed"`
-	At            time.Time     `json:"at"` // when this status was taken
-	synced        bool
+	Lag           time.Duration `json:"lag"` // read time − Event-Date-Timestamp of the last event (includes clock skew)
+	// Every event read is counted once in Received and, once handled, in
+	// one of Malformed, Ignored (about no agent), Skipped (a channel or
+	// registration event that changes nothing already queued, or older
+	// than one that was), Applied (handed to the store, written or not)
+	// and Dropped (the connection ended before it could be written; the
+	// next resync covers it); Pending are those read and not yet handed.
+	Received  uint64 `json:"received"`
+	Malformed uint64 `json:"malformed"`
+	Ignored   uint64 `json:"ignored"`
+	Skipped   uint64 `json:"skipped"`
+	Applied   uint64 `json:"applied"`
+	Dropped   uint64 `json:"dropped"`
+	Pending   int64  `json:"pending"`
+	// Of those applied: Superseded by a newer event of the same channel or
+	// registration in the same batch, Stale (older than what the store
+	// had), Failed (not written; the next resync repairs). Changed counts
+	// agents whose state changed, once per batch.
+	Superseded uint64    `json:"superseded"`
+	Stale      uint64    `json:"stale"`
+	Failed     uint64    `json:"failed"`
+	Changed    uint64    `json:"changed"`
+	At         time.Time `json:"at"` // when this status was taken
+	synced     bool
+}
+
+// Settled reports whether every event read has been handled.
+func (s NodeStatus) Settled() bool {
+	return s.Pending == 0 && s.Malformed+s.Ignored+s.Skipped+s.Applied+s.Dropped == s.Received
 }
 
 func (f *follower) update(fn func(*NodeStatus)) {
@@ -41,8 +62,16 @@ func (f *follower) update(fn func(*NodeStatus)) {
 
 func (f *follower) status() NodeStatus {
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	s := f.st
+	f.mu.Unlock()
+	// Handled before received: a reader never sees more handled than read.
+	s.Malformed, s.Ignored, s.Skipped, s.Applied, s.Dropped = f.malformed.Load(), f.ignored.Load(), f.skipped.Load(), f.applied.Load(), f.dropped.Load()
+	s.Superseded, s.Stale, s.Failed, s.Changed = f.superseded.Load(), f.stale.Load(), f.failed.Load(), f.changed.Load()
+	s.Pending = f.pending.Load()
+	s.Received = f.received.Load()
+	if t := f.lastEvent.Load(); t != 0 {
+		s.LastEvent, s.Lag = time.Unix(0, t), time.Duration(f.lag.Load())
+	}
 	s.At = time.Now()
 	return s
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sentralbord/sentralbord/routing"
@@ -37,7 +38,8 @@ type Options struct {
 	AuthBackoff    time.Duration // first retry after a refused password (5s)
 	ResyncEvery    time.Duration // periodic resynchronisation (5m)
 	Probe          time.Duration // ask the node after this long without a frame (30s)
-	Workers        int           // events applied in parallel, per node (8)
+	Writers        int           // batches written at once, per node (4)
+	QueueLimit     int           // changes waiting per writer before reading waits (8192)
 	Format         string        // event format asked for: plain (default) or json
 }
 
@@ -57,8 +59,11 @@ func (o *Options) defaults() {
 	if o.Format == "" {
 		o.Format = "plain"
 	}
-	if o.Workers <= 0 {
-		o.Workers = 8
+	if o.Writers <= 0 {
+		o.Writers = 4
+	}
+	if o.QueueLimit <= 0 {
+		o.QueueLimit = 8192
 	}
 }
 
@@ -72,7 +77,11 @@ type follower struct {
 	actor  routing.Actor
 
 	mu sync.Mutex
-	st NodeStatus
+	st NodeStatus // connection life; the counters below are the rest
+
+	received, malformed, ignored, skipped, applied atomic.Uint64
+	superseded, stale, failed, changed, dropped    atomic.Uint64
+	pending, lastEvent, lag                        atomic.Int64
 }
 
 // run connects, and reconnects with backoff, until ctx ends.
@@ -139,21 +148,29 @@ func (f *follower) session(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	b, err := openBridge(ctx, up, f.log, f.opts.DialTimeout)
+	q := newQueue(f.opts.Writers, f.opts.QueueLimit, &f.pending, &f.dropped)
+	fc := &facts{}
+	b, err := openBridge(ctx, up, f.log, f.opts.DialTimeout, f.receive(q, fc))
 	if err != nil {
 		up.close()
 		return err
 	}
-	defer b.close()
-	q := newQueue(f.opts.Workers)
-	defer q.close()
-	b.esl.RegisterEventListener("ALL", f.receive(q))
+	defer func() {
+		// Events read before the link ended are still written, in order,
+		// after the last of them has been handed over.
+		b.close()
+		select {
+		case <-b.readDone:
+		case <-time.After(f.opts.CommandTimeout):
+		}
+		q.close(ctx, f.opts.CommandTimeout)
+	}()
 	// Events are subscribed to before the snapshot is taken and held until
 	// it is applied: nothing that happens in between is lost.
 	if err := f.subscribe(ctx, b); err != nil {
 		return err
 	}
-	if err := f.resync(ctx, b); err != nil {
+	if err := f.resync(ctx, b, fc); err != nil {
 		return fmt.Errorf("resync: %w", err)
 	}
 	took := time.Since(t0)
@@ -162,13 +179,13 @@ func (f *follower) session(ctx context.Context) error {
 		s.ReconnectTook = took
 	})
 	f.log.Info("event socket connected and resynchronised", "took", took.Round(time.Millisecond))
-	q.start(ctx, f.apply)
-	return f.watch(ctx, b)
+	q.start(ctx, func(ctx context.Context, batch []routing.PhoneEvent) { f.write(ctx, batch, fc) })
+	return f.watch(ctx, b, fc)
 }
 
 // watch waits for the end of the link, resynchronises periodically and
 // probes a node that has gone quiet.
-func (f *follower) watch(ctx context.Context, b *bridge) error {
+func (f *follower) watch(ctx context.Context, b *bridge, fc *facts) error {
 	resync := time.NewTicker(f.opts.ResyncEvery)
 	defer resync.Stop()
 	probe := time.NewTicker(max(f.opts.Probe/3, 10*time.Millisecond))
@@ -180,7 +197,7 @@ func (f *follower) watch(ctx context.Context, b *bridge) error {
 		case <-b.done:
 			return b.err()
 		case <-resync.C:
-			if err := f.resync(ctx, b); err != nil {
+			if err := f.resync(ctx, b, fc); err != nil {
 				return fmt.Errorf("periodic resync: %w", err)
 			}
 		case <-probe.C:

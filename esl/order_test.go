@@ -73,7 +73,7 @@ func TestShuffledDeliveriesEndInTheRightState(t *testing.T) {
 			fake.Send(hs)
 		}
 		sent += uint64(len(stamped))
-		eventually(t, 20*time.Second, "all events applied", func() bool { return l.Statuses()[0].Applied >= sent })
+		eventually(t, 20*time.Second, "all events applied", func() bool { return settled(l, sent) })
 		for _, a := range testAgents {
 			st := state(t, store, a[0])
 			if st.DirectCall != sc.direct[a[0]] || st.Unreachable == sc.reach[a[0]] {
@@ -107,7 +107,7 @@ func TestIngestRate(t *testing.T) {
 	for _, hs := range stamped {
 		fake.Send(hs)
 	}
-	eventually(t, 60*time.Second, "all applied", func() bool { return l.Statuses()[0].Applied >= uint64(len(stamped)) })
+	eventually(t, 60*time.Second, "all applied", func() bool { return settled(l, uint64(len(stamped))) })
 	took := time.Since(start)
 	for _, a := range testAgents {
 		st := state(t, store, a[0])

@@ -33,14 +33,56 @@ func Reply(text string) []byte {
 	return []byte("Content-Type: " + TypeReply + "\nReply-Text: " + text + "\n\n")
 }
 
-// LibraryLogger sends eslgo's printf-style messages to slog at debug level:
-// what matters is logged by our own code, with the call's context.
+// LibraryLogger sends eslgo's messages to slog at debug level: what
+// matters is logged by our own code, with the call's context. eslgo calls
+// its logger both printf-style ("Error receiving message: %s\n", err) and
+// println-style ("Disconnect outbound connection", addr): arguments without
+// a verb for them are appended, separated by spaces, instead of fmt's
+// %!(EXTRA …) note; its line breaks become spaces, one message a line.
 type LibraryLogger struct{ Log *slog.Logger }
 
 func (l LibraryLogger) log(f string, a []any) {
 	if l.Log != nil {
-		l.Log.Debug("eslgo", "msg", strings.TrimSpace(fmt.Sprintf(f, a...)))
+		l.Log.Debug("eslgo", "msg", libraryMessage(f, a))
 	}
+}
+
+func libraryMessage(f string, a []any) string {
+	n := min(verbs(f), len(a))
+	msg := strings.ReplaceAll(f, "%%", "%")
+	if n > 0 {
+		msg = fmt.Sprintf(f, a[:n]...)
+	}
+	if rest := a[n:]; len(rest) > 0 {
+		msg += " " + strings.TrimSuffix(fmt.Sprintln(rest...), "\n")
+	}
+	return strings.Join(strings.Fields(msg), " ")
+}
+
+// verbs counts the arguments f's verbs take: one each, one more for a *
+// width or precision, none for %%.
+func verbs(f string) int {
+	n := 0
+	for i := 0; i < len(f); i++ {
+		if f[i] != '%' {
+			continue
+		}
+		for i++; i < len(f); i++ {
+			c := f[i]
+			if c == '%' && f[i-1] == '%' {
+				break
+			}
+			if c == '*' {
+				n++
+				continue
+			}
+			if strings.IndexByte("+-# 0123456789.[]", c) < 0 {
+				n++
+				break
+			}
+		}
+	}
+	return n
 }
 
 // Debug logs at debug level.

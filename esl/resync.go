@@ -125,7 +125,7 @@ func (c *classifier) snapshot(chans, regs []map[string]string, agents []ccAgent,
 				s.status[a] = pc
 			}
 			if up, ok := ccState(ag.state); ok && up {
-				s.byAgent[a].Channels = append(s.byAgent[a].Channels, "cc:"+c.node)
+				s.byAgent[a].Channels = append(s.byAgent[a].Channels, ccChannel(c.node, a))
 			}
 		}
 	}

@@ -31,7 +31,11 @@ func (s *Store) AddCallback(ctx context.Context, cb routing.Callback) (string, e
 	if err != nil {
 		return "", fmt.Errorf("add callback: %w", err)
 	}
-	s.auditPlain(ctx, routing.Actor{Source: routing.SourceAGI, Name: string(cb.Call)}, string(cb.Call), "callback-requested", string(cb.Loop))
+	src := cb.Source
+	if src == "" {
+		src = routing.SourceAGI
+	}
+	s.auditPlain(ctx, routing.Actor{Source: src, Name: string(cb.Call)}, string(cb.Call), "callback-requested", string(cb.Loop))
 	return id, nil
 }
 

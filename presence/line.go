@@ -87,8 +87,7 @@ func (w *waiting) Stop() {
 }
 
 // Leave implements routing.Line.
-func (l *Line) Leave(ctx context.Context, call routing.CallID, loop routing.LoopID, why string) (time.Time, bool, error) {
-	actor := routing.Actor{Source: routing.SourceAGI, Name: string(call)}
+func (l *Line) Leave(ctx context.Context, call routing.CallID, loop routing.LoopID, why string, actor routing.Actor) (time.Time, bool, error) {
 	ms, err := l.s.run(ctx, leaveScript, actor, string(call), string(loop), why).Int64()
 	if errors.Is(err, redis.Nil) {
 		return time.Time{}, false, nil

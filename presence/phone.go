@@ -3,9 +3,6 @@ package presence
 import (
 	"context"
 	"fmt"
-	"hash/fnv"
-	"strconv"
-	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -15,29 +12,11 @@ import (
 
 var _ routing.PhoneEvents = (*Store)(nil)
 
-var phoneScript = script("phone")
+var phoneScript = script("verbs", "phone")
 
 // tombstone is how long an ended channel remembers its last event, so an
 // answer handled after its hangup is recognised as old.
 const tombstone = time.Hour
-
-// statusLocks serialise the order check and the verb of a status event per
-// agent within this process; the order itself lives in Redis.
-var statusLocks [64]sync.Mutex
-
-func statusLock(agent routing.AgentID) *sync.Mutex {
-	h := fnv.New32a()
-	_, _ = h.Write([]byte(agent))
-	return &statusLocks[h.Sum32()%uint32(len(statusLocks))]
-}
-
-func orderArgs(o routing.EventOrder) []any {
-	var ts int64
-	if !o.Time.IsZero() {
-		ts = o.Time.UnixMicro()
-	}
-	return []any{o.Core, strconv.FormatUint(o.Seq, 10), ts}
-}
 
 func flag(b bool) string {
 	if b {
@@ -46,72 +25,29 @@ func flag(b bool) string {
 	return "0"
 }
 
-func (s *Store) phone(ctx context.Context, what string, agent routing.AgentID, actor routing.Actor, args ...any) (bool, error) {
-	if err := s.agent(agent); err != nil {
-		return false, fmt.Errorf("%s: %w", what, err)
-	}
-	n, err := s.run(ctx, phoneScript, actor, append([]any{what, string(agent)}, args...)...).Int()
-	if err != nil {
-		return false, fmt.Errorf("phone %s: %w", what, err)
-	}
-	return n == 1, nil
-}
-
 // PhoneCall implements routing.PhoneEvents.
 func (s *Store) PhoneCall(ctx context.Context, agent routing.AgentID, channel string, up bool, at routing.EventOrder, actor routing.Actor) (bool, error) {
-	args := append([]any{channel, flag(up), actor.Name}, orderArgs(at)...)
-	args = append(args, tombstone.Milliseconds(), s.MaxCall.Milliseconds())
-	return s.phone(ctx, "call", agent, actor, args...)
+	return s.phoneOne(ctx, "phone call", routing.PhoneEvent{Agent: agent, Fact: routing.PhoneCallFact, ID: channel, Up: up, At: at}, actor)
 }
 
 // PhoneRegistration implements routing.PhoneEvents.
 func (s *Store) PhoneRegistration(ctx context.Context, agent routing.AgentID, contact string, registered bool, at routing.EventOrder, actor routing.Actor) (bool, error) {
-	args := append([]any{contact, flag(registered), actor.Name}, orderArgs(at)...)
-	return s.phone(ctx, "reg", agent, actor, args...)
+	return s.phoneOne(ctx, "phone reg", routing.PhoneEvent{Agent: agent, Fact: routing.PhoneRegFact, ID: contact, Up: registered, At: at}, actor)
 }
 
 // PhoneStatus implements routing.PhoneEvents: the event's order is checked
-// and recorded atomically, then the change goes through the same verbs as
-// the CLI and AGI.
+// and recorded, and the change made through the same verbs as the CLI and
+// AGI, in one script. An event without order always applies.
 func (s *Store) PhoneStatus(ctx context.Context, agent routing.AgentID, change routing.PhoneChange, at routing.EventOrder, actor routing.Actor) (bool, error) {
-	mu := statusLock(agent)
-	mu.Lock()
-	defer mu.Unlock()
-	if !at.Zero() {
-		fresh, err := s.phone(ctx, "order", agent, actor, orderArgs(at)...)
-		if err != nil || !fresh {
-			return false, err
-		}
+	return s.phoneOne(ctx, "phone status", routing.PhoneEvent{Agent: agent, Fact: routing.PhoneStatusFact, Change: change, At: at}, actor)
+}
+
+func (s *Store) phoneOne(ctx context.Context, what string, e routing.PhoneEvent, actor routing.Actor) (bool, error) {
+	r, err := s.PhoneBatch(ctx, []routing.PhoneEvent{e}, actor)
+	if err != nil {
+		return false, fmt.Errorf("%s: %w", what, err)
 	}
-	changed := false
-	apply := func(ok bool, err error) error {
-		changed = changed || ok
-		return err
-	}
-	if change.Logout != "" {
-		// An agent a supervisor logged out keeps their reason and return
-		// date: the phone system only knows "logged out".
-		st, err := s.States(ctx, []routing.AgentID{agent})
-		if err != nil {
-			return false, err
-		}
-		if st[agent].LoggedIn {
-			if err := apply(s.Logout(ctx, agent, change.Logout, time.Time{}, actor)); err != nil {
-				return changed, err
-			}
-		}
-	}
-	if change.Login {
-		if err := apply(s.Login(ctx, agent, actor)); err != nil {
-			return changed, err
-		}
-	}
-	if change.Status != "" {
-		if err := apply(s.SetStatus(ctx, agent, change.Status, actor)); err != nil {
-			return changed, err
-		}
-	}
-	return changed, nil
+	return r.Changed > 0, nil
 }
 
 // PhoneResync implements routing.PhoneEvents with one pipeline per batch of agents.

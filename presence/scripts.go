@@ -9,16 +9,20 @@ import (
 //go:embed lua/*.lua
 var luaFS embed.FS
 
-func script(name string) *redis.Script {
-	prelude, err := luaFS.ReadFile("lua/prelude.lua")
+// script joins the prelude and the named files (shared functions first).
+func script(names ...string) *redis.Script {
+	src, err := luaFS.ReadFile("lua/prelude.lua")
 	if err != nil {
 		panic(err) // embedded at build time: cannot fail
 	}
-	body, err := luaFS.ReadFile("lua/" + name + ".lua")
-	if err != nil {
-		panic(err)
+	for _, name := range names {
+		body, err := luaFS.ReadFile("lua/" + name + ".lua")
+		if err != nil {
+			panic(err)
+		}
+		src = append(append(src, '\n'), body...)
 	}
-	return redis.NewScript(string(prelude) + "\n" + string(body))
+	return redis.NewScript(string(src))
 }
 
 var (
@@ -26,6 +30,6 @@ var (
 	unclaimScript = script("unclaim")
 	answerScript  = script("answer")
 	endCallScript = script("endcall")
-	agentScript   = script("agent")
+	agentScript   = script("verbs", "agent")
 	leaveScript   = script("leave")
 )

@@ -47,6 +47,33 @@ type PhoneSnapshot struct {
 	Tracked  bool     // the node decides whether the phone is reachable
 }
 
+// PhoneFact is what a PhoneEvent is about.
+type PhoneFact uint8
+
+const (
+	PhoneCallFact   PhoneFact = iota + 1 // a channel on the agent's phone answered or ended
+	PhoneRegFact                         // a registration of the agent's phone made or ended
+	PhoneStatusFact                      // a status, login or logout
+)
+
+// PhoneEvent is one report of the phone system, for PhoneEvents.PhoneBatch.
+type PhoneEvent struct {
+	Agent  AgentID
+	Fact   PhoneFact
+	ID     string      // the channel or registration (calls and registrations)
+	Up     bool        // answered or registered (calls and registrations)
+	Change PhoneChange // statuses
+	At     EventOrder
+}
+
+// PhoneBatchResult counts what a batch did with its events.
+type PhoneBatchResult struct {
+	Applied    int // newer than what was recorded, so recorded
+	Stale      int // older than what was recorded, so ignored
+	Superseded int // made moot by a newer event of the same channel or registration in the batch
+	Changed    int // agents whose state changed
+}
+
 // PhoneEvents records what the phone system reports about agents' phones.
 // The presence package implements it on Redis. Every method applies a change
 // only when its order is after the last change of the same thing (a channel,
@@ -67,4 +94,10 @@ type PhoneEvents interface {
 	// snapshot, after a (re)connection: channels that ended and registrations
 	// that expired while no events arrived are dropped.
 	PhoneResync(ctx context.Context, node string, snapshots []PhoneSnapshot, actor Actor) error
+	// PhoneBatch records many events at once, ending in the state they
+	// give when applied one at a time in the order given. Only the newest
+	// event of a channel or registration in the batch is written, so a call
+	// that starts and ends within one batch leaves no trace in the audit
+	// stream; every status, login and logout is applied and audited.
+	PhoneBatch(ctx context.Context, events []PhoneEvent, actor Actor) (PhoneBatchResult, error)
 }

@@ -86,8 +86,9 @@ type Claim struct {
 // being woken when an agent of a loop may have become free.
 type Line interface {
 	// Leave takes call out of loop's line and returns when it arrived; ok
-	// is false when it was not in line.
-	Leave(ctx context.Context, call CallID, loop LoopID, why string) (arrival time.Time, ok bool, err error)
+	// is false when it was not in line. The audit entry names actor: the
+	// call, with the adapter it came through.
+	Leave(ctx context.Context, call CallID, loop LoopID, why string, actor Actor) (arrival time.Time, ok bool, err error)
 	// Join registers a waiting call for wake-ups and keeps its place alive
 	// while the session lasts; the returned Waiting must be stopped.
 	Join(call CallID, loop LoopID, arrival time.Time) Waiting

@@ -92,7 +92,7 @@ func (s *Service) overflow(ctx context.Context, req RouteRequest, loop Loop, bud
 	lctx, cancel := context.WithTimeout(ctx, budget)
 	defer cancel()
 	d := Decision{Loop: loop, Fallback: loop.Fallback, CallerIDNumber: TaggedNumber(req.CallerNumber, loop.Tag)}
-	if _, _, err := s.Line.Leave(lctx, req.Call, loop.ID, "max wait"); err != nil {
+	if _, _, err := s.Line.Leave(lctx, req.Call, loop.ID, "max wait", callActor(req.Source, req.Call)); err != nil {
 		d.Result, d.Err = ResultError, fmt.Errorf("overflow: %w", err)
 		return d, "", d.Err
 	}

@@ -9,7 +9,7 @@ import (
 // quietLine is a Line whose wake-ups never come.
 type quietLine struct{}
 
-func (quietLine) Leave(context.Context, CallID, LoopID, string) (time.Time, bool, error) {
+func (quietLine) Leave(context.Context, CallID, LoopID, string, Actor) (time.Time, bool, error) {
 	return time.Time{}, false, nil
 }
 func (quietLine) Join(CallID, LoopID, time.Time) Waiting { return quietWaiting{} }

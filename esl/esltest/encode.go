@@ -3,7 +3,6 @@ package esltest
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"strconv"
 	"strings"
 )
@@ -18,29 +17,42 @@ type Event struct {
 	Headers  []Header
 }
 
-// urlEncode encodes like FreeSWITCH's switch_url_encode: space is %20,
-// never '+'.
-func urlEncode(s string) string {
-	var b strings.Builder
+// appendURLEncoded encodes like FreeSWITCH's switch_url_encode: space is
+// %20, never '+'.
+func appendURLEncoded(b []byte, s string) []byte {
+	const hex = "0123456789ABCDEF"
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("-_.!~*'(),", c) >= 0 {
-			b.WriteByte(c)
-			continue
+		if c := s[i]; urlSafe[c] {
+			b = append(b, c)
+		} else {
+			b = append(b, '%', hex[c>>4], hex[c&15])
 		}
-		fmt.Fprintf(&b, "%%%02X", c)
 	}
-	return b.String()
+	return b
 }
+
+var urlSafe = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		t[c] = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("-_.!~*'(),", byte(c)) >= 0
+	}
+	return t
+}()
 
 // PlainFrame encodes headers as a text/event-plain frame.
 func PlainFrame(hs []Header) []byte {
-	var body bytes.Buffer
+	body := make([]byte, 0, 512)
 	for _, h := range hs {
-		body.WriteString(h.Name + ": " + urlEncode(h.Value) + "\n")
+		body = append(body, h.Name...)
+		body = append(body, ": "...)
+		body = appendURLEncoded(body, h.Value)
+		body = append(body, '\n')
 	}
-	body.WriteByte('\n')
-	return append([]byte("Content-Length: "+strconv.Itoa(body.Len())+"\nContent-Type: text/event-plain\n\n"), body.Bytes()...)
+	body = append(body, '\n')
+	out := make([]byte, 0, len(body)+64)
+	out = append(out, "Content-Length: "...)
+	out = strconv.AppendInt(out, int64(len(body)), 10)
+	out = append(out, "\nContent-Type: text/event-plain\n\n"...)
+	return append(out, body...)
 }
 
 // JSONFrame encodes headers as a text/event-json frame (no trailing newline,
@@ -60,6 +72,14 @@ func JSONFrame(hs []Header) []byte {
 	}
 	body.WriteByte('}')
 	return append([]byte("Content-Length: "+strconv.Itoa(body.Len())+"\nContent-Type: text/event-json\n\n"), body.Bytes()...)
+}
+
+// Frame encodes headers as an event frame in format "plain" or "json".
+func Frame(format string, hs []Header) []byte {
+	if format == "json" {
+		return JSONFrame(hs)
+	}
+	return PlainFrame(hs)
 }
 
 // APIResponse encodes an api/response frame.

@@ -8,9 +8,17 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 )
+
+// TB is what the server needs of a test: *testing.T and *testing.B have it.
+// The package does not import testing, so the load tool can run the fake.
+type TB interface {
+	Helper()
+	Fatal(args ...any)
+	Fatalf(format string, args ...any)
+	Cleanup(func())
+}
 
 // Server is a fake FreeSWITCH event socket. Its zero value is not usable:
 // use Start.
@@ -19,7 +27,7 @@ type Server struct {
 
 	silent bool
 
-	tb   testing.TB
+	tb   TB // nil for a server from Listen
 	addr string
 
 	mu       sync.Mutex
@@ -32,6 +40,9 @@ type Server struct {
 	agents   map[string][2]string         // callcenter agent -> status, state
 	subs     chan struct{}
 	commands []string
+
+	dateSec            int64 // the second dateLocal and dateGMT spell
+	dateLocal, dateGMT string
 }
 
 type conn struct {
@@ -40,21 +51,31 @@ type conn struct {
 	format string // "" until subscribed
 }
 
-// Start listens on a free loopback port.
-func Start(tb testing.TB) *Server {
+// Start listens on a free loopback port until the test ends.
+func Start(tb TB) *Server {
 	tb.Helper()
-	s := &Server{tb: tb, Password: "ClueCon", conns: map[*conn]bool{},
+	s, err := Listen()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s.tb = tb
+	tb.Cleanup(s.Kill)
+	return s
+}
+
+// Listen starts a server outside a test (the load tool); Kill stops it.
+func Listen() (*Server, error) {
+	s := &Server{Password: "ClueCon", conns: map[*conn]bool{},
 		channels: map[string]map[string]string{}, regs: map[string]map[string]string{},
 		agents: map[string][2]string{}, subs: make(chan struct{}, 64)}
 	s.newCore()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		tb.Fatal(err)
+		return nil, err
 	}
 	s.addr = ln.Addr().String()
 	s.serve(ln)
-	tb.Cleanup(s.Kill)
-	return s
+	return s, nil
 }
 
 // Addr is host:port.
@@ -102,7 +123,9 @@ func (s *Server) Kill() {
 // Restart listens again on the same address as a new FreeSWITCH process
 // (new Core-UUID, sequence starting again).
 func (s *Server) Restart() {
-	s.tb.Helper()
+	if s.tb != nil {
+		s.tb.Helper()
+	}
 	var ln net.Listener
 	var err error
 	for i := 0; i < 100; i++ {
@@ -111,8 +134,11 @@ func (s *Server) Restart() {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if err != nil {
+	if err != nil && s.tb != nil {
 		s.tb.Fatalf("restart fake freeswitch: %v", err)
+	}
+	if err != nil {
+		panic(fmt.Sprintf("restart fake freeswitch: %v", err))
 	}
 	s.mu.Lock()
 	s.newCore()
@@ -284,7 +310,10 @@ func tableJSON(rows map[string]map[string]string) string {
 func (s *Server) common(ev Event) []Header {
 	s.seq++
 	now := time.Now()
-	hs := []Header{}
+	if sec := now.Unix(); sec != s.dateSec { // a load generator stamps many events a second
+		s.dateSec, s.dateLocal, s.dateGMT = sec, now.Format(time.DateTime), now.UTC().Format(time.RFC1123)
+	}
+	hs := make([]Header, 0, 14+len(ev.Headers))
 	if ev.Subclass != "" {
 		hs = append(hs, Header{"Event-Subclass", ev.Subclass})
 	}
@@ -295,8 +324,8 @@ func (s *Server) common(ev Event) []Header {
 		Header{"FreeSWITCH-Switchname", "vm"},
 		Header{"FreeSWITCH-IPv4", "192.0.2.2"},
 		Header{"FreeSWITCH-IPv6", "fd00::2"},
-		Header{"Event-Date-Local", now.Format(time.DateTime)},
-		Header{"Event-Date-GMT", now.UTC().Format(time.RFC1123)},
+		Header{"Event-Date-Local", s.dateLocal},
+		Header{"Event-Date-GMT", s.dateGMT},
 		Header{"Event-Date-Timestamp", strconv.FormatInt(now.UnixMicro(), 10)},
 		Header{"Event-Calling-File", "switch_channel.c"},
 		Header{"Event-Calling-Function", "switch_channel_perform_mark_answered"},
@@ -318,19 +347,40 @@ func (s *Server) Fire(ev Event) { s.Send(s.Stamp(ev)) }
 
 // Send sends stamped headers to every subscribed connection in its format.
 func (s *Server) Send(hs []Header) {
+	for _, c := range s.subscribed() {
+		_ = c.write(Frame(c.format, hs))
+	}
+}
+
+// SendRaw writes frames already encoded in the subscribers' format (Frame)
+// to every subscribed connection in one write, so a load generator is held
+// back only by how fast the client reads. It returns how many connections
+// took them.
+func (s *Server) SendRaw(frames []byte) int {
+	n := 0
+	for _, c := range s.subscribed() {
+		if c.write(frames) == nil {
+			n++
+		}
+	}
+	return n
+}
+
+// subscribed returns the subscribed connections with their formats, read
+// under the lock that guards a subscription.
+func (s *Server) subscribed() []subscriber {
 	s.mu.Lock()
-	var to []*conn
+	defer s.mu.Unlock()
+	var to []subscriber
 	for c := range s.conns {
 		if c.format != "" {
-			to = append(to, c)
+			to = append(to, subscriber{c, c.format})
 		}
 	}
-	s.mu.Unlock()
-	for _, c := range to {
-		f := PlainFrame(hs)
-		if c.format == "json" {
-			f = JSONFrame(hs)
-		}
-		_ = c.write(f)
-	}
+	return to
+}
+
+type subscriber struct {
+	*conn
+	format string
 }

@@ -87,13 +87,26 @@ func (c *Conn) Resume(ctx context.Context) error {
 // Execute queues a dialplan application on the channel and returns its
 // Event-UUID, which its CHANNEL_EXECUTE_COMPLETE carries as
 // Application-UUID. In async mode FreeSWITCH replies at once; the
-// application runs after those queued before it.
+// application runs after those queued before it, or inside one of them:
+// an application that plays media (playback) runs the commands queued
+// behind it while it plays, nested, unless it was queued with ExecuteLocked.
 func (c *Conn) Execute(ctx context.Context, app, arg string) (string, error) {
+	return c.execute(ctx, app, arg, false)
+}
+
+// ExecuteLocked is Execute with event-lock: the applications queued behind
+// this one wait until it has ended, instead of running inside it (an
+// announcement is heard whole before the music queued after it starts).
+func (c *Conn) ExecuteLocked(ctx context.Context, app, arg string) (string, error) {
+	return c.execute(ctx, app, arg, true)
+}
+
+func (c *Conn) execute(ctx context.Context, app, arg string, lock bool) (string, error) {
 	if app == "" || strings.ContainsAny(app+arg, "\r\n") {
 		return "", fmt.Errorf("execute %q: %w", short(app), ErrBadArgument)
 	}
 	id := newUUID()
-	if _, err := c.send(ctx, &callcmd.Execute{UUID: c.uuid, AppName: app, AppArgs: arg, AppUUID: id}); err != nil {
+	if _, err := c.send(ctx, &callcmd.Execute{UUID: c.uuid, AppName: app, AppArgs: arg, AppUUID: id, Sync: lock}); err != nil {
 		return "", fmt.Errorf("execute %s: %w", app, err)
 	}
 	return id, nil

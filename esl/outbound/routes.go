@@ -21,10 +21,13 @@ type Router interface {
 
 var _ Router = (*routing.Service)(nil)
 
-// Callbacker records callback requests; *routing.Service does.
+// Callbacker records callback requests; *routing.Service does. The
+// requests are FreeSWITCH's: the audit stream says so (src).
 type Callbacker interface {
-	RequestCallback(ctx context.Context, call routing.CallID, loop routing.LoopID, number, name string) (string, error)
+	RequestCallbackFrom(ctx context.Context, src routing.Source, call routing.CallID, loop routing.LoopID, number, name string) (string, error)
 }
+
+var _ Callbacker = (*routing.Service)(nil)
 
 // Channel variables the XML dialplan sets before the socket and reads after it.
 const (

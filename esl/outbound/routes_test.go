@@ -40,7 +40,7 @@ func (r *router) HangupFrom(context.Context, routing.Source, routing.CallID) (ro
 	return "", nil
 }
 func (r *router) Fallback(routing.LoopID) string { return "user/2301" }
-func (r *router) RequestCallback(_ context.Context, _ routing.CallID, _ routing.LoopID, number, _ string) (string, error) {
+func (r *router) RequestCallbackFrom(_ context.Context, _ routing.Source, _ routing.CallID, _ routing.LoopID, number, _ string) (string, error) {
 	return r.callback(number)
 }
 

@@ -29,8 +29,8 @@ func (f HandlerFunc) ServeCall(ctx context.Context, c *Conn, log *slog.Logger) {
 type Server struct {
 	Handler Handler
 	Log     *slog.Logger
-	// MaxCalls bounds concurrent connections; more are closed at once,
-	// which FreeSWITCH turns into the dialplan's fallback (1024).
+	// MaxCalls bounds concurrent connections (1024); more are refused
+	// (refuse.go) and take the dialplan's fallback.
 	MaxCalls int
 	// ConnectTimeout bounds the connect handshake (5s).
 	ConnectTimeout time.Duration
@@ -43,12 +43,15 @@ type Server struct {
 	hard     chan struct{}
 	hardOnce sync.Once
 	active   atomic.Int64
+	refusing chan struct{}  // refusals in progress (refuse.go)
+	refusals sync.WaitGroup // Serve waits for them
 }
 
 func (s *Server) init() {
 	s.once.Do(func() {
 		s.ready = make(chan struct{})
 		s.hard = make(chan struct{})
+		s.refusing = make(chan struct{}, maxRefusing)
 	})
 }
 
@@ -108,7 +111,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		case sem <- struct{}{}:
 		default:
 			log.Warn("too many calls; connection refused, the dialplan falls back", "max", max)
-			_ = nc.Close()
+			s.refuse(nc, log)
 			continue
 		}
 		wg.Add(1)
@@ -121,6 +124,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	_ = ln.Close()
 	s.drain(&wg, cancelCalls, log)
+	s.refusals.Wait() // each ends within refuseTimeout and refuseSettle
 	return err
 }
 

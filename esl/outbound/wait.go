@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"sync/atomic"
-	"time"
 
 	"github.com/sentralbord/sentralbord/routing"
 )
@@ -76,54 +74,6 @@ func (cl *call) music(ctx context.Context) error {
 	return cl.cmd(ctx, func(c context.Context) error { _, err := cl.c.Execute(c, "playback", cl.rt.music()); return err })
 }
 
-// PromptPlace is the prompt before the number: "Du er nummer …" / "You are
-// number …", under the channel's sound_prefix, which the IVR sets per
-// language (the Asterisk dialplan plays the same prompt).
-const PromptPlace = "sentralbord/plass-i-ko.wav"
-
-// announce tells the waiting caller their place in line every interval:
-// the music stops (uuid_break), the prompt and the number play, then the
-// music again. The number is said by mod_say_en ("say en number
-// pronounced N"), whose digit files come from the channel's sound_prefix
-// too. Commands run under the call's context, so that the wait ending
-// (wctx) never cuts one off halfway, which would close the socket. A
-// failed announcement is logged and the wait goes on.
-func (cl *call) announce(ctx, wctx context.Context, every time.Duration, pos *atomic.Int64) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	exec := func(app, arg string) func(context.Context) error {
-		return func(c context.Context) error { _, err := cl.c.Execute(c, app, arg); return err }
-	}
-	for {
-		select {
-		case <-wctx.Done():
-			return
-		case <-t.C:
-		}
-		n := pos.Load()
-		if n <= 0 {
-			continue
-		}
-		for _, f := range []func(context.Context) error{
-			cl.c.Break, // the music, and nothing queued behind it
-			exec("playback", PromptPlace),
-			exec("say", "en number pronounced "+strconv.FormatInt(n, 10)),
-			exec("playback", cl.rt.music()),
-		} {
-			if wctx.Err() != nil {
-				return
-			}
-			if err := cl.cmd(ctx, f); err != nil {
-				cl.log.Warn("announcing the place in line failed", "err", err)
-				break
-			}
-		}
-		// Nobody waits for these applications' events; a long wait must
-		// not fill the queue with them.
-		cl.c.drop()
-	}
-}
-
 // callback records the caller's wish to be called back (sb_request=callback,
 // sb_loop=<loop>), then hands the call back with sb_result ok or error.
 func (cl *call) callback(ctx context.Context) {
@@ -135,7 +85,7 @@ func (cl *call) callback(ctx context.Context) {
 	} else {
 		var id string
 		id, err, _ = within(ctx, cl.rt.budget(), nil, cl.log, func(c context.Context) (string, error) {
-			return cb.RequestCallback(c, cl.id, cl.req.Loop, cl.req.CallerNumber, cl.req.CallerName)
+			return cb.RequestCallbackFrom(c, routing.SourceFreeSWITCH, cl.id, cl.req.Loop, cl.req.CallerNumber, cl.req.CallerName)
 		})
 		if err == nil {
 			cl.log.Info("callback requested", "callback", id, "loop", cl.req.Loop)

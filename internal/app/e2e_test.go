@@ -172,23 +172,6 @@ func freePort(t *testing.T) string {
 	return addr
 }
 
-// routeOrHangUp runs a route request whose caller hangs up after patience
-// unless the service has answered by then. It reports whether the caller
-// hung up (waiting in line, with no agent).
-func (s *system) routeOrHangUp(call, loop, caller string, patience time.Duration) (map[string]string, bool) {
-	s.t.Helper()
-	c := &agitest.Client{Call: agitest.Call{Request: "route", Args: []string{loop}, UniqueID: call, CallerID: caller}}
-	timer := time.AfterFunc(patience, c.Hangup)
-	defer timer.Stop()
-	ctx, cancel := context.WithTimeout(context.Background(), patience+10*time.Second)
-	defer cancel()
-	res, err := c.Run(ctx, s.addr)
-	if err != nil {
-		s.t.Errorf("agi route: %v", err)
-	}
-	return res.Vars, res.HungUp
-}
-
 // waiting returns the calls in loop's waiting line.
 func (s *system) waiting(loop string) []string {
 	s.t.Helper()
@@ -197,4 +180,68 @@ func (s *system) waiting(loop string) []string {
 		s.t.Fatal(err)
 	}
 	return calls
+}
+
+// awaitWaiting waits until n callers wait in loop's line, or in all lines
+// together when loop is "".
+func (s *system) awaitWaiting(loop string, n int) {
+	s.t.Helper()
+	loops := []string{loop}
+	if loop == "" {
+		loops = nil
+		for _, l := range s.cfg.Roster().Loops() {
+			loops = append(loops, string(l.ID))
+		}
+	}
+	count := func() (c int) {
+		for _, l := range loops {
+			c += len(s.waiting(l))
+		}
+		return c
+	}
+	if !until(10*time.Second, func() bool { return count() == n }) {
+		s.t.Fatalf("loops %v: %d callers waiting, want %d", loops, count(), n)
+	}
+}
+
+// checkQuiet waits until nobody waits in any line and no call holds an
+// agent; an available agent must be eligible again (wrap-up over).
+func (s *system) checkQuiet(t *testing.T) {
+	t.Helper()
+	roster := s.cfg.Roster()
+	var problems []string
+	quiet := func() bool {
+		problems = nil
+		for _, l := range roster.Loops() {
+			if w := s.waiting(string(l.ID)); len(w) > 0 {
+				problems = append(problems, fmt.Sprintf("loop %s still has %d waiting", l.ID, len(w)))
+			}
+		}
+		for _, a := range roster.Agents() {
+			st := s.state(string(a.ID))
+			r := routing.Eligible(st, time.Now())
+			if st.ClaimedBy != "" || st.OnCall != "" || (st.Status == routing.StatusAvailable && r != "") {
+				problems = append(problems, fmt.Sprintf("%s: %s", a.ID, r))
+			}
+		}
+		return len(problems) == 0
+	}
+	if !until(10*time.Second, quiet) {
+		t.Fatalf("not quiet:\n%s", strings.Join(problems, "\n"))
+	}
+}
+
+// setEach sets the status of each agent.
+func (s *system) setEach(st routing.Status, ids ...string) {
+	s.t.Helper()
+	for _, id := range ids {
+		s.set(id, st)
+	}
+}
+
+// released reports whether no call holds the agent: none rings them, none is
+// on the line with them.
+func (s *system) released(id string) bool {
+	st := s.state(id)
+	return st.ClaimedBy == "" && st.OnCall == ""
 }

@@ -55,9 +55,10 @@ func TestFSWaitingCallerHearsTheirPlaceInLine(t *testing.T) {
 		t.Fatalf("bridged to %s, want anna", got)
 	}
 	apps := c.Apps()
-	i := slices.Index(apps, "playback "+outbound.PromptPlace)
-	if i < 0 || i+2 >= len(apps) || apps[i+1] != "say en number pronounced 1" || apps[i+2] != "playback "+outbound.DefaultMusic {
-		t.Fatalf("no announcement while waiting: %q", apps)
+	place, _ := outbound.PlaceAnnouncement(1)
+	i := slices.Index(apps, "playback "+place)
+	if i < 0 || i+1 >= len(apps) || apps[i+1] != "playback "+outbound.DefaultMusic {
+		t.Fatalf("no announcement of place 1 while waiting: %q", apps)
 	}
 	hangUp(t, c)
 }

@@ -2,7 +2,6 @@ package app_test
 
 import (
 	"context"
-	"strings"
 	"testing"
 	"time"
 
@@ -26,9 +25,6 @@ func startFS(t *testing.T, yaml string) *fsSystem {
 // answer is a bridge policy: every agent answers and talks until hung up.
 func answer(string) fstest.Outcome { return fstest.Outcome{Answer: true} }
 
-// noAnswer is a bridge policy: nobody answers.
-func noAnswer(string) fstest.Outcome { return fstest.Outcome{DialStatus: "NOANSWER"} }
-
 // fsCall hands a caller to the service like FreeSWITCH's socket
 // application after the IVR chose loop.
 func (s *fsSystem) fsCall(call, loop, caller string, bridge func(string) fstest.Outcome) *fstest.Call {
@@ -49,17 +45,7 @@ func (s *fsSystem) fsCall(call, loop, caller string, bridge func(string) fstest.
 }
 
 // agentOf reads the agent id the service put in a bridge argument.
-func agentOf(arg string) string {
-	_, rest, ok := strings.Cut(arg, "sb_agent=")
-	if !ok {
-		return ""
-	}
-	end := strings.IndexAny(rest, ",}")
-	if end < 0 {
-		return ""
-	}
-	return rest[:end]
-}
+func agentOf(arg string) string { return bridgeVar(arg, "sb_agent") }
 
 // until polls cond for up to d.
 func until(d time.Duration, cond func() bool) bool {
@@ -84,6 +70,8 @@ func bridgedTo(t *testing.T, c *fstest.Call) string {
 }
 
 // hangUp hangs the caller up and waits for the service to close the socket.
+// It reports with Errorf: callers of many concurrent calls use it off the
+// test goroutine.
 func hangUp(t *testing.T, c *fstest.Call) time.Time {
 	t.Helper()
 	at := time.Now()
@@ -91,7 +79,7 @@ func hangUp(t *testing.T, c *fstest.Call) time.Time {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := c.Wait(ctx); err != nil {
-		t.Fatalf("socket still open after the hangup: %v", err)
+		t.Errorf("call %s: socket still open after the hangup: %v", c.Channel.UUID, err)
 	}
 	return at
 }

@@ -9,9 +9,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/sentralbord/sentralbord/agi/agitest"
-	"github.com/sentralbord/sentralbord/routing"
 )
 
 // soakConfig: ten agents over three overlapping loops, no wrap-up. The
@@ -39,125 +36,106 @@ loops:
   - {id: "3", name: L3, tag: "333", wrap_up: 0s, max_wait: 1m, members: [a6, a7, a8, a9, a0]}
 `
 
-// soak runs n concurrent callers: each routes (waiting in line when nobody
-// is free), and when given an agent either answers (talks 5–40 ms, hangs up)
-// or finds the phone busy and routes again; some give up while waiting. It
-// checks that no agent is ever given to two callers at once and that every
-// caller ends connected, hung up or sent to the fallback.
-func soak(t *testing.T, s *system, n int, during func()) (connected, gaveUp, fellBack int64) {
+// soak runs n concurrent callers, caller i through the PBX pbxOf(i): each
+// waits in line when nobody is free, and when offered an agent either
+// answers (talks 5–40 ms, hangs up) or finds the phone busy and is offered
+// another; some give up while waiting. It checks that no agent is ever given
+// to two callers at once, and reports how many callers were connected and
+// how many the dialplan's fallback took.
+func soak(t *testing.T, n int, pbxOf func(i int) pbx, during func()) (connected, fellBack int64) {
 	t.Helper()
-	var mu sync.Mutex
-	holder := map[string]string{}
-	var doubles atomic.Int64
-	take := func(agent, call string) {
-		mu.Lock()
-		defer mu.Unlock()
-		if other, busy := holder[agent]; busy {
-			doubles.Add(1)
-			t.Errorf("agent %s given to %s while still with %s", agent, call, other)
-		}
-		holder[agent] = call
-	}
-	free := func(agent string) {
-		mu.Lock()
-		defer mu.Unlock()
-		delete(holder, agent)
-	}
+	b := &booking{t: t}
+	var ended [3]atomic.Int64
 	var wg sync.WaitGroup
+	began := time.Now()
 	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			rng := rand.New(rand.NewPCG(uint64(i), 7))
-			call := fmt.Sprintf("1795%06d.%d", i, i)
-			loop := []string{"1", "2", "3"}[i%3]
-			patience := time.Duration(2000+rng.IntN(20000)) * time.Millisecond
-			for attempt := 0; ; attempt++ {
-				v, hungUp := s.routeOrHangUp(call, loop, "40000001", patience)
-				switch {
-				case hungUp && v["SB_RESULT"] == "":
-					s.hangup(call)
-					atomic.AddInt64(&gaveUp, 1)
-					gaveUpCalls.Store(call, true)
-					return
-				case v["SB_RESULT"] != "ok":
-					s.hangup(call) // error, none: the dialplan's fallback takes the caller
-					atomic.AddInt64(&fellBack, 1)
-					return
-				}
-				agent := v["SB_AGENT"]
-				take(agent, call)
-				if rng.IntN(100) < 15 && attempt < 3 {
-					free(agent)
-					s.dialResult(call, agent, "BUSY")
-					continue
-				}
-				s.request(agitest.Call{Request: "dialresult", Args: []string{agent, "ANSWER", call}, UniqueID: "agent-" + call})
-				time.Sleep(time.Duration(5+rng.IntN(35)) * time.Millisecond)
-				free(agent)
-				s.hangup(call)
-				atomic.AddInt64(&connected, 1)
-				return
-			}
-		}()
+		wg.Go(func() { ended[soakCaller(pbxOf(i), i, b)].Add(1) })
 	}
 	if during != nil {
 		during()
 	}
 	wg.Wait()
-	if doubles.Load() != 0 {
-		t.Fatalf("%d double bookings", doubles.Load())
+	connected, fellBack = ended[endConnected].Load(), ended[endFellBack].Load()
+	t.Logf("%d callers in %v: %d connected, %d gave up waiting, %d sent to the fallback",
+		n, time.Since(began).Round(time.Millisecond), connected, ended[endGaveUp].Load(), fellBack)
+	if t.Failed() {
+		t.FailNow() // double bookings or broken calls, reported above
 	}
-	return connected, gaveUp, fellBack
+	return connected, fellBack
 }
 
-var gaveUpCalls sync.Map
+// How a soak caller ended.
+const (
+	endConnected = iota
+	endGaveUp
+	endFellBack
+)
 
-func (s *system) checkQuiet(t *testing.T) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		var problems []string
-		for _, l := range []string{"1", "2", "3"} {
-			if w := s.waiting(l); len(w) > 0 {
-				problems = append(problems, fmt.Sprintf("loop %s still has %d waiting", l, len(w)))
-			}
+func soakCaller(p pbx, i int, b *booking) int {
+	rng := rand.New(rand.NewPCG(uint64(i), 7))
+	call := fmt.Sprintf("1795%06d.%d", i, i)
+	patience := time.Duration(2000+rng.IntN(20000)) * time.Millisecond
+	c := p.dial(call, []string{"1", "2", "3"}[i%3], "40000001")
+	defer c.hangUp()
+	giveUp := time.Now().Add(patience)
+	for tries := 0; ; tries++ {
+		o, ok := nextOffer(c, time.Until(giveUp))
+		switch {
+		case !ok:
+			return endGaveUp
+		case o.result != "ok":
+			return endFellBack // none or error: the dialplan's fallback takes the caller
 		}
-		for i := range 10 {
-			id := fmt.Sprintf("a%d", i)
-			if r := routing.Eligible(s.state(id), time.Now()); r != "" {
-				problems = append(problems, id+": "+r)
-			}
+		b.take(o.agent, call)
+		if tries < 3 && rng.IntN(100) < 15 {
+			b.free(o.agent, call) // before the PBX says so: the agent may be given on at once
+			c.reject("BUSY")
+			continue
 		}
-		if len(problems) == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not quiet after the run:\n%s", strings.Join(problems, "\n"))
-		}
-		time.Sleep(50 * time.Millisecond)
+		c.answer()
+		time.Sleep(time.Duration(5+rng.IntN(35)) * time.Millisecond)
+		b.free(o.agent, call)
+		return endConnected
 	}
 }
 
-func TestThousandConcurrentCallsOnTenAgents(t *testing.T) {
+// booking is who holds which agent as the callers see it, across PBXes: an
+// agent offered while another caller holds them fails the test.
+type booking struct {
+	t      *testing.T
+	holder sync.Map // agent → call
+}
+
+func (b *booking) take(agent, call string) {
+	if other, held := b.holder.Swap(agent, call); held {
+		b.t.Errorf("double booking: %s offered to %s while still with %s", agent, call, other)
+	}
+}
+
+func (b *booking) free(agent, call string) { b.holder.CompareAndDelete(agent, call) }
+
+// startSoak starts the service with soakConfig, both PBX adapters open.
+func startSoak(t *testing.T) *fsSystem {
 	if testing.Short() {
 		t.Skip("soak test")
 	}
-	s := startWith(t, soakConfig)
+	s := startFS(t, soakConfig)
 	if !s.redis.Real {
-		t.Skip("needs a real redis-server: the embedded server is too slow for 1000 concurrent callers")
+		t.Skip("needs a real redis-server: the embedded one is too slow for hundreds of callers, and cannot be killed")
 	}
-	began := time.Now()
-	connected, gaveUp, fellBack := soak(t, s, 1000, nil)
-	took := time.Since(began)
-	t.Logf("1000 callers in %v: %d connected, %d gave up waiting, %d fell back", took.Round(time.Millisecond), connected, gaveUp, fellBack)
-	if connected+gaveUp+fellBack != 1000 {
-		t.Fatalf("%d callers unaccounted for", 1000-connected-gaveUp-fellBack)
-	}
+	return s
+}
+
+func TestThousandConcurrentCallsOnTenAgents(t *testing.T) {
+	s := startSoak(t).system
+	connected, fellBack := soak(t, 1000, func(int) pbx { return asterisk(s) }, nil)
 	// A decision that misses its budget (a loaded machine, the race
 	// detector) sends the caller to the dialplan's fallback: answered, not
-	// lost. Most callers must still be connected by routing.
-	if connected < 500 {
+	// lost; a caller whose patience runs out gives up. How many are
+	// connected in time is a speed figure (bench agi measures it; here
+	// 800–900 on an idle machine): this only checks that routing, not the
+	// fallback, carried callers at all.
+	if connected < 100 {
 		dumpWarnings(t, s)
 		t.Errorf("only %d of 1000 callers connected (%d fell back) with Redis up", connected, fellBack)
 	}
@@ -182,21 +160,23 @@ func dumpWarnings(t *testing.T, s *system) {
 	}
 }
 
+// halfEach sends even callers through Asterisk and odd ones through
+// FreeSWITCH.
+func halfEach(s *fsSystem) func(i int) pbx {
+	both := []pbx{asterisk(s.system), freeswitch(s)}
+	return func(i int) pbx { return both[i%2] }
+}
+
 func TestRedisKilledMidRunEveryCallerIsAnswered(t *testing.T) {
-	if testing.Short() {
-		t.Skip("soak test")
-	}
-	s := startWith(t, soakConfig)
-	if !s.redis.Real {
-		t.Skip("needs a real redis-server to kill")
-	}
+	s := startSoak(t)
+	pbxOf := halfEach(s)
 	// As in production: every write reaches the append-only file before it
 	// is acknowledged, so a killed Redis comes back with what it confirmed.
 	if err := s.store.Client().ConfigSet(context.Background(), "appendfsync", "always").Err(); err != nil {
 		t.Fatal(err)
 	}
 	var down time.Duration
-	connected, gaveUp, fellBack := soak(t, s, 400, func() {
+	soak(t, 400, pbxOf, func() {
 		time.Sleep(300 * time.Millisecond)
 		s.redis.Kill(t)
 		began := time.Now()
@@ -204,21 +184,28 @@ func TestRedisKilledMidRunEveryCallerIsAnswered(t *testing.T) {
 		s.redis.Restart(t)
 		down = time.Since(began)
 	})
-	t.Logf("400 callers, Redis down %v: %d connected, %d gave up, %d sent to the fallback", down.Round(time.Millisecond), connected, gaveUp, fellBack)
-	if connected+gaveUp+fellBack != 400 {
-		t.Fatalf("%d callers unaccounted for", 400-connected-gaveUp-fellBack)
+	t.Logf("Redis was down %v", down.Round(time.Millisecond))
+	for i, name := range []string{"Asterisk", "FreeSWITCH"} {
+		recovered := until(10*time.Second, func() bool {
+			c := pbxOf(i).dial(s.callID(), "1", "40000009")
+			defer c.hangUp()
+			o, _ := nextOffer(c, 2*time.Second)
+			return o.result == "ok"
+		})
+		if !recovered {
+			t.Fatalf("routing of %s callers did not recover within 10s of Redis coming back", name)
+		}
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		v, _ := s.routeOrHangUp(s.callID(), "1", "40000009", 2*time.Second)
-		if v["SB_RESULT"] == "ok" {
-			s.hangup(v["UNIQUEID"])
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("routing did not recover after Redis came back: %v", v)
-		}
-		time.Sleep(100 * time.Millisecond)
+	s.checkQuiet(t)
+}
+
+func TestMixedAsteriskAndFreeSWITCHCallersNeverShareAnAgent(t *testing.T) {
+	s := startSoak(t)
+	const n = 400 // on the same loops
+	_, fellBack := soak(t, n, halfEach(s), nil)
+	if fellBack > n/20 {
+		dumpWarnings(t, s.system)
+		t.Errorf("%d of %d callers fell back with Redis up", fellBack, n)
 	}
 	s.checkQuiet(t)
 }

@@ -68,7 +68,7 @@ func newBenchCmd(g *globals) *cobra.Command {
 		Use:   "bench",
 		Short: "Measure the service under load",
 	}
-	cmd.AddCommand(newBenchAGICmd(g), newBenchFSCmd(g), newBenchConfigCmd(g))
+	cmd.AddCommand(newBenchAGICmd(g), newBenchFSCmd(g), newBenchESLCmd(g), newBenchESLNodeCmd(g), newBenchConfigCmd(g))
 	return cmd
 }
 

@@ -57,3 +57,71 @@ func TestParseBenchAGI(t *testing.T) {
 		})
 	}
 }
+
+func TestParseBenchESL(t *testing.T) {
+	base := func() benchESLOptions {
+		return benchESLOptions{runs: 3, mix: loadgen.DefaultESLMix.String(),
+			load: loadgen.ESLOptions{Events: 1000, Agents: 10, Format: "plain"}}
+	}
+	for _, c := range []struct {
+		name    string
+		edit    func(*benchESLOptions)
+		wantErr bool
+		check   func(t *testing.T, o benchESLOptions)
+	}{
+		{name: "the defaults measure a count of events", edit: func(*benchESLOptions) {}, check: func(t *testing.T, o benchESLOptions) {
+			if o.load.Events != 1000 || o.load.Mix != loadgen.DefaultESLMix {
+				t.Errorf("%+v", o.load)
+			}
+		}},
+		{name: "a duration replaces the count", edit: func(o *benchESLOptions) { o.load.Duration = time.Second }, check: func(t *testing.T, o benchESLOptions) {
+			if o.load.Events != 0 || o.load.Duration != time.Second {
+				t.Errorf("%+v", o.load)
+			}
+		}},
+		{name: "a mix of one kind", edit: func(o *benchESLOptions) { o.mix = "reg=1" }, check: func(t *testing.T, o benchESLOptions) {
+			if o.load.Mix != (loadgen.ESLMix{Reg: 1}) {
+				t.Errorf("%+v", o.load.Mix)
+			}
+		}},
+		{name: "an unknown kind in the mix is refused", edit: func(o *benchESLOptions) { o.mix = "calls=1" }, wantErr: true},
+		{name: "neither count nor duration is refused", edit: func(o *benchESLOptions) { o.load.Events = 0 }, wantErr: true},
+		{name: "no agents are refused", edit: func(o *benchESLOptions) { o.load.Agents = 0 }, wantErr: true},
+		{name: "an xml format is refused", edit: func(o *benchESLOptions) { o.load.Format = "xml" }, wantErr: true},
+		{name: "zero runs are refused", edit: func(o *benchESLOptions) { o.runs = 0 }, wantErr: true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			o := base()
+			c.edit(&o)
+			got, err := parseBenchESL(o)
+			if (err != nil) != c.wantErr {
+				t.Fatalf("err = %v, want error %v", err, c.wantErr)
+			}
+			if err != nil {
+				if ExitCode(err) != ExitCode(usage(err)) {
+					t.Errorf("exit code %d, want the usage code", ExitCode(err))
+				}
+				return
+			}
+			c.check(t, got)
+		})
+	}
+}
+
+func TestBenchESLNodeArgsReadBack(t *testing.T) {
+	o, err := parseBenchESL(benchESLOptions{runs: 1, mix: "call=3,other=1",
+		load: loadgen.ESLOptions{Events: 5, Agents: 7, Format: "json", Seed: 9}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := newBenchESLNodeCmd(&globals{})
+	if err := cmd.ParseFlags(o.nodeArgs(2)[2:]); err != nil {
+		t.Fatal(err)
+	}
+	f := cmd.Flags()
+	for name, want := range map[string]string{"events": "5", "agents": "7", "format": "json", "seed": "9", "run": "2", "mix": o.load.Mix.String()} {
+		if got := f.Lookup(name).Value.String(); got != want {
+			t.Errorf("--%s %q, want %q", name, got, want)
+		}
+	}
+}

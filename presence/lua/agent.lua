@@ -4,37 +4,11 @@ local id, verb = ARGV[6], ARGV[7]
 local k = akey(id)
 local h = load(id)
 if verb == 'login' then
-  if h.login ~= '0' then return 0 end
-  redis.call('HSET', k, 'login', '1', 'in_by', ACTOR, 'in_at', NOW)
-  redis.call('HDEL', k, 'reason', 'until', 'out_by', 'out_at')
-  h.login = '1'
-  if h.idle == 0 then
-    redis.call('HSET', k, 'idle', NOW)
-    h.idle = NOW
-  end
-  reindex(id, h)
-  audit(id, '', 'login', '')
-  if ready(h) then wake(h.loops) end
-  return 1
+  return verb_login(id, h)
 elseif verb == 'logout' then
-  local reason, untl = ARGV[8], ARGV[9]
-  local cur = redis.call('HMGET', k, 'reason', 'until')
-  if h.login == '0' and cur[1] == reason and (cur[2] or '') == untl then return 0 end
-  redis.call('HSET', k, 'login', '0', 'reason', reason, 'until', untl, 'out_by', ACTOR, 'out_at', NOW)
-  h.login = '0'
-  reindex(id, h)
-  audit(id, '', 'logout', reason .. (untl ~= '' and (' until ' .. untl) or ''))
-  return 1
+  return verb_logout(id, h, ARGV[8], ARGV[9])
 elseif verb == 'status' then
-  local st = ARGV[8]
-  if h.status == st then return 0 end
-  redis.call('HSET', k, 'status', st, 'status_at', NOW, 'status_by', ACTOR, 'noans', 0)
-  redis.call('HDEL', k, 'status_reason')
-  h.status = st
-  reindex(id, h)
-  audit(id, '', 'status', st)
-  if ready(h) then wake(h.loops) end
-  return 1
+  return verb_status(id, h, ARGV[8])
 elseif verb == 'sync' then
   -- ARGV[8] the loops the configuration puts the agent in, comma separated.
   local new = ARGV[8]

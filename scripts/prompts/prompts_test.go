@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sentralbord/sentralbord/esl/outbound"
 	"github.com/sentralbord/sentralbord/routing"
 )
 
@@ -39,6 +40,7 @@ var references = []struct {
 	{"../../dialplan/asterisk/*.conf", regexp.MustCompile(`Read\([^,]*,sentralbord/([a-z0-9-]+)`)},
 	{"../../dialplan/freeswitch/*.xml", regexp.MustCompile(`sentralbord/([a-z0-9-]+)\.wav`)},
 	{"../../agi/*.go", regexp.MustCompile(`"sentralbord/([a-z0-9-]+)"`)},
+	{"../../esl/outbound/*.go", regexp.MustCompile(`"sentralbord/([a-z0-9-]+)\.wav"`)},
 }
 
 // referenced returns every prompt name played anywhere, with where.
@@ -68,6 +70,12 @@ func referenced(t *testing.T) map[string]string {
 					out[name+string(st)] = f
 				}
 			}
+		}
+	}
+	// The place in line on FreeSWITCH is said with prompts named by number.
+	for n := 1; n <= outbound.MaxAnnounced; n++ {
+		for _, f := range outbound.NumberPrompts(n) {
+			out[strings.TrimSuffix(strings.TrimPrefix(f, "sentralbord/"), ".wav")] = "esl/outbound.NumberPrompts"
 		}
 	}
 	return out

@@ -1,10 +1,3 @@
-// Package fstest is a fake FreeSWITCH for tests: it connects to an outbound
-// event socket server the way the `socket … async full` application does
-// (sends nothing until "connect", then the channel's data), answers
-// myevents, linger, resume, api and sendmsg, and emits the channel's events
-// in FreeSWITCH's plain format, byte for byte as recorded from FreeSWITCH
-// 1.10.12. A test decides how each bridge goes and can hang up, drop the
-// socket or send garbage at any moment.
 package fstest
 
 import (

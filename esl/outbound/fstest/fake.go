@@ -3,22 +3,23 @@ package fstest
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
 	"fmt"
-	"maps"
 	"net"
-	"strings"
 	"sync"
 	"time"
 )
 
 // Outcome is how one bridge goes.
 type Outcome struct {
-	// Answer: the agent answers (CHANNEL_BRIDGE). The bridge then lasts
-	// Talk, or until the caller hangs up or EndBridge (Talk 0).
+	// Answer: the agent answers (CHANNEL_BRIDGE) after Ring. The bridge
+	// then lasts Talk, or until the caller hangs up or EndBridge (Talk 0).
 	Answer bool
 	Talk   time.Duration
-	// Without an answer: DIALSTATUS ("NOANSWER" when empty) and
-	// originate_disposition ("NO_ANSWER" when empty), after Ring.
+	// Without an answer, after Ring: DIALSTATUS ("NOANSWER" when empty)
+	// and originate_disposition ("NO_ANSWER" when empty), as channel
+	// variables. The application's response stays _none_, as FreeSWITCH's
+	// does.
 	DialStatus  string
 	Disposition string
 	Ring        time.Duration
@@ -31,36 +32,43 @@ type Call struct {
 	// Bridge decides each bridge by its argument; nil: nobody answers.
 	Bridge func(arg string) Outcome
 
-	conn     net.Conn
-	wmu      sync.Mutex // whole frames
-	mu       sync.Mutex // the fields below
-	vars     map[string]string
-	bridges  []string
-	ran      []string
-	cmds     []Command
-	answered bool
-	hungup   bool
-	linger   bool
-	bridged  bool
-	seq      int
-	apps     chan Command
-	breakCh  chan struct{}
-	endCh    chan struct{} // ends an answered bridge
-	hangCh   chan struct{}
-	execDone chan struct{}
-	closed   chan struct{} // the server closed the socket
+	conn net.Conn
+	addr string // the server's, the socket application's argument
+	// wmu orders whole frames on the socket, and the Event-Sequence with
+	// them; taken before mu.
+	wmu      sync.Mutex
+	sockDone bool // the last notice is written, or the socket is gone
+	mu       sync.Mutex
+
+	vars                 varList
+	caller, other        *leg
+	state, callState     string
+	stateNum             int
+	answered, hungup     bool
+	cause                string
+	seq                  int
+	bridges, ran         []string
+	cmds                 []Command
+	bridged              bool
+	subscribed, parkNext bool
+	linger               bool
+	lingerSecs           int
+	socketApp            string
+	queue                []Command
+	queued               chan struct{} // a command was queued
+	brk                  chan struct{} // closed by uuid_break
+	endCh                chan struct{} // ends an answered bridge
+	hangCh               chan struct{} // closed when the channel hangs up
+	execDone, hangDone   chan struct{}
+	closed               chan struct{} // the socket is closed
+	hangOnce, closeOnce  sync.Once
+	started              time.Time
 }
 
 // Start connects to addr like FreeSWITCH's socket application and serves
-// the server's commands until it closes the socket.
+// the server's commands until the socket closes.
 func (c *Call) Start(ctx context.Context, addr string) error {
-	c.vars = maps.Clone(c.Channel.Vars)
-	if c.vars == nil {
-		c.vars = map[string]string{}
-	}
-	c.answered = c.Channel.Answered
-	c.apps, c.breakCh, c.endCh = make(chan Command, 64), make(chan struct{}, 1), make(chan struct{}, 1)
-	c.hangCh, c.execDone, c.closed = make(chan struct{}), make(chan struct{}), make(chan struct{})
+	c.setup(addr)
 	var d net.Dialer
 	nc, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
@@ -75,20 +83,40 @@ func (c *Call) Start(ctx context.Context, addr string) error {
 		nc.Close()
 		return fmt.Errorf("fstest: expected connect, got %q: %v", cmd.Name, err)
 	}
+	c.wmu.Lock()
 	c.mu.Lock()
 	c.cmds = append(c.cmds, cmd)
 	data := c.connectReply()
 	c.mu.Unlock()
-	c.write(data)
+	c.writeLocked(data)
+	c.wmu.Unlock()
 	go c.execute()
 	go c.serve(r)
 	return nil
 }
 
-// Done is closed once the server has closed the socket.
+// setup puts the channel where it is when the socket application runs.
+func (c *Call) setup(addr string) {
+	c.addr, c.started = addr, time.Now()
+	c.state, c.stateNum, c.callState, c.lingerSecs = "CS_EXECUTE", 4, "RINGING", -1
+	c.answered = c.Channel.Answered
+	if c.answered {
+		c.callState = "ACTIVE"
+	}
+	c.caller = c.Channel.leg(micros(c.started))
+	if c.answered {
+		c.caller.answered = c.caller.created
+	}
+	c.vars = c.initialVars(addr)
+	c.socketApp = newUUID()
+	c.queued, c.brk, c.endCh = make(chan struct{}, 1), make(chan struct{}), make(chan struct{}, 1)
+	c.hangCh, c.execDone, c.hangDone, c.closed = make(chan struct{}), make(chan struct{}), make(chan struct{}), make(chan struct{})
+}
+
+// Done is closed once the socket is closed.
 func (c *Call) Done() <-chan struct{} { return c.closed }
 
-// Wait waits for the server to close the socket.
+// Wait waits for the socket to close.
 func (c *Call) Wait(ctx context.Context) error {
 	select {
 	case <-c.closed:
@@ -99,7 +127,7 @@ func (c *Call) Wait(ctx context.Context) error {
 }
 
 // Vars returns the channel's variables (those the server set included).
-func (c *Call) Vars() map[string]string { c.mu.Lock(); defer c.mu.Unlock(); return maps.Clone(c.vars) }
+func (c *Call) Vars() map[string]string { c.mu.Lock(); defer c.mu.Unlock(); return c.vars.clone() }
 
 // Bridges returns the arguments of every bridge the server asked for.
 func (c *Call) Bridges() []string {
@@ -108,7 +136,8 @@ func (c *Call) Bridges() []string {
 	return append([]string(nil), c.bridges...)
 }
 
-// Apps returns "app arg" of every application the server executed.
+// Apps returns "app arg" of every application the server executed, in the
+// order they started.
 func (c *Call) Apps() []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -129,7 +158,12 @@ func (c *Call) Bridged() bool { c.mu.Lock(); defer c.mu.Unlock(); return c.bridg
 func (c *Call) Send(b []byte) { c.write(b) }
 
 // Drop closes the socket without a word, like a FreeSWITCH that died.
-func (c *Call) Drop() { _ = c.conn.Close() }
+func (c *Call) Drop() {
+	c.wmu.Lock()
+	c.sockDone = true
+	c.wmu.Unlock()
+	_ = c.conn.Close()
+}
 
 // EndBridge makes the agent hang up an answered bridge.
 func (c *Call) EndBridge() {
@@ -139,128 +173,67 @@ func (c *Call) EndBridge() {
 	}
 }
 
-// Hangup hangs up the caller: CHANNEL_HANGUP, the running application's
-// CHANNEL_EXECUTE_COMPLETE, CHANNEL_HANGUP_COMPLETE, then the linger notice
-// (the socket stays open until the server closes it) or the disconnect
+// Hangup hangs up the caller and returns once FreeSWITCH's side of it is
+// sent: CHANNEL_HANGUP, the running application's EXECUTE_COMPLETE,
+// CHANNEL_UNPARK, the socket application's EXECUTE_COMPLETE, CHANNEL_STATE
+// twice, CHANNEL_HANGUP_COMPLETE (the events only after myevents), then
+// the linger notice, after which the socket stays open until the server
+// closes it (or the linger time passes); without linger the disconnect
 // notice and a close.
 func (c *Call) Hangup() {
-	c.mu.Lock()
-	if c.hungup {
-		c.mu.Unlock()
-		return
-	}
-	c.hungup = true
-	f := c.eventFrame("CHANNEL_HANGUP", "Hangup-Cause: NORMAL_CLEARING")
-	c.mu.Unlock()
-	c.write(f)
-	close(c.hangCh)
-	<-c.execDone
-	c.mu.Lock()
-	f = c.eventFrame("CHANNEL_HANGUP_COMPLETE", "Hangup-Cause: NORMAL_CLEARING")
-	linger := c.linger
-	c.mu.Unlock()
-	c.write(f)
-	if linger {
-		c.write(c.lingerNotice())
-		return
-	}
-	c.write(c.disconnectNotice())
-	_ = c.conn.Close()
+	c.hangup("NORMAL_CLEARING")
+	<-c.hangDone
 }
 
 func (c *Call) write(b []byte) {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	c.writeLocked(b)
+}
+
+// writeLocked writes under wmu; nothing goes after the last notice.
+func (c *Call) writeLocked(b []byte) {
+	if c.sockDone {
+		return
+	}
 	_ = c.conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
 	_, _ = c.conn.Write(b)
 }
 
-func (c *Call) event(name string, extra ...string) {
+// event sends one event of the channel if the server subscribed
+// (myevents). build runs under the lock: it may change the channel, then
+// returns the event as it stands.
+func (c *Call) event(build func() event) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
 	c.mu.Lock()
-	f := c.eventFrame(name, extra...)
+	ev := build()
+	var f []byte
+	if c.subscribed {
+		f = c.eventFrame(ev)
+	}
+	if ev.after != nil {
+		ev.after()
+	}
 	c.mu.Unlock()
-	c.write(f)
-}
-
-// serve answers the server's commands in order.
-func (c *Call) serve(r *bufio.Reader) {
-	defer close(c.closed)
-	for {
-		cmd, err := ReadCommand(r)
-		if err != nil {
-			_ = c.conn.Close()
-			return
-		}
-		c.mu.Lock()
-		c.cmds = append(c.cmds, cmd)
-		c.mu.Unlock()
-		switch cmd.Name {
-		case "myevents":
-			c.write(reply("+OK Events Enabled"))
-		case "linger":
-			c.mu.Lock()
-			c.linger = true
-			c.mu.Unlock()
-			c.write(reply("+OK will linger"))
-		case "resume":
-			c.write(reply("+OK"))
-		case "exit":
-			c.write(reply("+OK bye"))
-			c.write(c.disconnectNotice())
-			_ = c.conn.Close()
-		case "api":
-			c.write(apiResponse(c.api(cmd.Arg)))
-		case "sendmsg":
-			switch cmd.Headers["call-command"] {
-			case "execute":
-				c.write(reply("+OK"))
-				c.apps <- cmd
-			case "hangup":
-				c.write(reply("+OK"))
-				go c.Hangup()
-			default:
-				c.write(reply("-ERR unknown call-command"))
-			}
-		default:
-			c.write(reply("-ERR command not found"))
-		}
+	if f != nil {
+		c.writeLocked(f)
 	}
 }
 
-func (c *Call) api(arg string) string {
-	fn, rest, _ := strings.Cut(arg, " ")
-	uuid, rest, _ := strings.Cut(rest, " ")
-	if uuid != c.Channel.UUID {
-		return "-ERR No such channel!\n"
-	}
-	switch fn {
-	case "uuid_setvar_multi":
-		c.mu.Lock()
-		for _, kv := range strings.Split(rest, ";") {
-			if k, v, ok := strings.Cut(kv, "="); ok {
-				c.vars[k] = v
-			}
-		}
-		c.mu.Unlock()
-		return "+OK"
-	case "uuid_break":
-		// As FreeSWITCH: "all" drops the queued applications, and the
-		// break (CF_BREAK) stays set until a playback takes it, so one that
-		// is just starting stops too.
-		if strings.TrimSpace(rest) == "all" {
-			for drained := false; !drained; {
-				select {
-				case <-c.apps:
-				default:
-					drained = true
-				}
-			}
-		}
-		select {
-		case c.breakCh <- struct{}{}:
-		default:
-		}
-		return "+OK"
-	}
-	return "-ERR " + fn + " Command not found!\n"
+// finish writes the disconnect notice, once, and closes the socket.
+func (c *Call) finish() {
+	c.wmu.Lock()
+	c.writeLocked(c.disconnectNotice())
+	c.sockDone = true
+	c.wmu.Unlock()
+	_ = c.conn.Close()
+}
+
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }

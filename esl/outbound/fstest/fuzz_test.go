@@ -67,9 +67,10 @@ func TestFakeFramesMatchTheRecording(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := &Call{Channel: Channel{UUID: "2a5e2baf-329e-4c42-a831-a0328d8c45ae", Name: "loopback/9084-b"}}
+	c.setup("127.0.0.1:8084")
 	for _, part := range [][]byte{
 		[]byte("Content-Type: command/reply\nReply-Text: %2BOK%0A\nSocket-Mode: async\nControl: full\n\n"),
-		c.lingerNotice(),
+		c.lingerNotice(-1),
 		reply("+OK Events Enabled"),
 		reply("+OK will linger"),
 	} {
