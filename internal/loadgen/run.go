@@ -203,7 +203,16 @@ func (r *runner) call(n int64) {
 		r.hold.free(agent, id)
 		outcome = "connected"
 	}
-	if _, err := r.session(agitest.Call{Request: "hangup", UniqueID: id, CallerID: caller}, true); err == nil && outcome == "connected" {
+	// The dialplan's hangup handler asks again, up to three times, until
+	// the service answers ok ([sentralbord-hangup] in extensions.conf).
+	var err error
+	for try := 0; try < 3; try++ {
+		var s session
+		if s, err = r.session(agitest.Call{Request: "hangup", UniqueID: id, CallerID: caller}, true); err == nil && s.vars["SB_RESULT"] == "ok" {
+			break
+		}
+	}
+	if err == nil && outcome == "connected" {
 		r.rep.Call.Record(time.Since(began) - r.o.Hold)
 		r.rep.done()
 	}
