@@ -102,21 +102,28 @@ service are started in this process.`,
 	f.StringVar(&o.addr, "addr", "", "FastAGI address of a running service")
 	f.BoolVar(&o.floor, "floor", true, "measure the protocol floor in each round too")
 	f.BoolVar(&o.check, "check", true, "with --addr: read agent states from Redis afterwards (needs the service's --config and --redis-addr)")
+	loadFlags(cmd, &o)
+	f.IntVar(&o.load.Busy, "busy", 0, "percent of rings finding the phone busy")
+	f.StringSliceVar(&o.loopFlag, "loop", []string{"1"}, "with --addr: loop ids to call, in turn")
+	f.IntVar(&o.pid, "pid", 0, "with --addr: the service's process id, to report its peak RSS")
+	f.StringVar(&o.cpuProf, "cpuprofile", "", "write CPU profiles of the first round to FILE.floor and FILE.service (this process: with --self, the service and the load tool)")
+	return cmd
+}
+
+// loadFlags declares the flags bench agi and bench fs share: the load and
+// the generated configuration.
+func loadFlags(cmd *cobra.Command, o *benchAGIOptions) {
+	f := cmd.Flags()
 	f.IntVarP(&o.load.Concurrency, "concurrency", "n", 100, "concurrent callers (closed loop)")
 	f.Float64Var(&o.load.Rate, "rate", 0, "calls per second arriving regardless of the server (open loop; overrides --concurrency)")
 	f.DurationVar(&o.load.Duration, "duration", 10*time.Second, "how long calls are started")
 	f.IntVar(&o.load.Calls, "calls", 0, "stop after this many calls")
 	f.DurationVar(&o.load.Hold, "hold", 0, "talk time of an answered call")
 	f.IntVar(&o.load.NoAnswer, "noanswer", 0, "percent of rings not answered")
-	f.IntVar(&o.load.Busy, "busy", 0, "percent of rings finding the phone busy")
-	f.IntVar(&o.load.MaxAttempts, "attempts", 3, "route requests per call at most; the last ring is answered")
+	f.IntVar(&o.load.MaxAttempts, "attempts", 3, "rings per call at most; the last one is answered")
 	f.IntVar(&o.runs, "runs", 1, "rounds; the summary gives medians")
 	f.IntVar(&o.agents, "agents", 2000, "with --self: agents in the generated configuration")
 	f.IntVar(&o.loops, "loops", 1, "with --self: loops the agents are spread over")
-	f.StringSliceVar(&o.loopFlag, "loop", []string{"1"}, "with --addr: loop ids to call, in turn")
-	f.IntVar(&o.pid, "pid", 0, "with --addr: the service's process id, to report its peak RSS")
-	f.StringVar(&o.cpuProf, "cpuprofile", "", "write CPU profiles of the first round to FILE.floor and FILE.service (this process: with --self, the service and the load tool)")
-	return cmd
 }
 
 func runBenchAGI(ctx context.Context, g *globals, o benchAGIOptions) error {

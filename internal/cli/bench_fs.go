@@ -36,17 +36,7 @@ left stuck and CPU per call. There is no protocol floor for this path.`,
 			return runBenchFS(cmd.Context(), g, po)
 		},
 	}
-	f := cmd.Flags()
-	f.IntVarP(&o.load.Concurrency, "concurrency", "n", 100, "concurrent callers (closed loop)")
-	f.Float64Var(&o.load.Rate, "rate", 0, "calls per second arriving regardless of the server (open loop; overrides --concurrency)")
-	f.DurationVar(&o.load.Duration, "duration", 10*time.Second, "how long calls are started")
-	f.IntVar(&o.load.Calls, "calls", 0, "stop after this many calls")
-	f.DurationVar(&o.load.Hold, "hold", 0, "talk time of an answered call")
-	f.IntVar(&o.load.NoAnswer, "noanswer", 0, "percent of rings not answered")
-	f.IntVar(&o.load.MaxAttempts, "attempts", 3, "rings per call at most; the last one is answered")
-	f.IntVar(&o.runs, "runs", 1, "rounds; the summary gives medians")
-	f.IntVar(&o.agents, "agents", 2000, "agents in the generated configuration")
-	f.IntVar(&o.loops, "loops", 1, "loops the agents are spread over")
+	loadFlags(cmd, &o)
 	return cmd
 }
 
