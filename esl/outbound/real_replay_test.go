@@ -184,7 +184,17 @@ func replayReal(t *testing.T, addr string, steps []step) {
 			}
 			_ = nc.SetWriteDeadline(time.Now().Add(5 * time.Second))
 			if _, err := nc.Write(b); err != nil && !closed {
-				t.Fatalf("step %d: writing %s: %v", i, frameName(st.frame), err)
+				// FreeSWITCH's last events and the service's close cross
+				// on the wire: a service that has nothing left to send may
+				// close before they arrive, as it did here.
+				if !onlyCloseLeft(steps[i+1:]) {
+					t.Fatalf("step %d: writing %s: %v", i, frameName(st.frame), err)
+				}
+				_ = nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+				if rest, _ := io.ReadAll(r); len(bytes.TrimSpace(rest)) > 0 {
+					t.Fatalf("step %d: the service closed and had sent %q", i, rest)
+				}
+				return
 			}
 		case st.eof:
 			_ = nc.SetReadDeadline(time.Now().Add(5 * time.Second))
@@ -211,6 +221,17 @@ func replayReal(t *testing.T, addr string, steps []step) {
 			}
 		}
 	}
+}
+
+// onlyCloseLeft reports whether the service's part of the rest of a
+// recording is its close and nothing else.
+func onlyCloseLeft(rest []step) bool {
+	for _, st := range rest {
+		if !st.fromFS && !st.eof {
+			return false
+		}
+	}
+	return true
 }
 
 // idNamer names ids by the order they first appear in.
