@@ -12,11 +12,7 @@ import (
 
 // Waiter is implemented by a Router whose callers can wait in line when
 // nobody is free (*routing.Service does when it has a Line).
-type Waiter interface {
-	Wait(ctx context.Context, req routing.RouteRequest, budget time.Duration, progress routing.Progress) (routing.Decision, error)
-}
-
-var _ Waiter = (*routing.Service)(nil)
+type Waiter = routing.Waiter
 
 // DefaultMusicClass is the music-on-hold class waiting callers hear.
 const DefaultMusicClass = "default"
@@ -46,33 +42,8 @@ func (rt *Routes) wait(ctx context.Context, s *Session, req routing.RouteRequest
 		rt.release(ctx, log, call, "could not start music on hold")
 		return first, fmt.Errorf("wait: %w", err)
 	}
-	wctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go func() {
-		select {
-		case <-s.Hungup():
-			cancel()
-		case <-wctx.Done():
-		}
-	}()
-	req.Arrival = first.Arrival // the place in line the Router gave
-	var pos atomic.Int64
-	pos.Store(int64(first.Position))
-	announced := make(chan struct{})
-	if every := first.Loop.Announce; every > 0 {
-		go func() {
-			defer close(announced)
-			rt.announce(wctx, s, every, &pos)
-		}()
-	} else {
-		close(announced)
-	}
-	d, err := rt.waiter().Wait(wctx, req, rt.budget(), func(loop routing.LoopID, p int) {
-		log.Debug("still waiting", "loop", loop, "position", p)
-		pos.Store(int64(p))
-	})
-	cancel()
-	<-announced // no announcement may restart the music after this
+	d, err := routing.WaitAnnounced(ctx, rt.waiter(), req, first, rt.budget(), s.Hungup(), log,
+		func(wctx context.Context, every time.Duration, pos *atomic.Int64) { rt.announce(wctx, s, every, pos) })
 	if hungUp(s) {
 		rt.release(ctx, log, call, "caller hung up while waiting")
 		return d, fmt.Errorf("wait: %w", ErrHangup)

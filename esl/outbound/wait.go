@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	"github.com/sentralbord/sentralbord/routing"
 )
@@ -19,34 +20,8 @@ func (cl *call) wait(ctx context.Context, first routing.Decision) (routing.Decis
 		cl.rt.release(ctx, log, cl.id, "could not start music on hold")
 		return first, fmt.Errorf("wait: %w", err)
 	}
-	wctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go func() {
-		select {
-		case <-cl.c.Hungup():
-			cancel()
-		case <-wctx.Done():
-		}
-	}()
-	req := cl.req
-	req.Arrival = first.Arrival
-	var pos atomic.Int64
-	pos.Store(int64(first.Position))
-	announced := make(chan struct{})
-	if every := first.Loop.Announce; every > 0 {
-		go func() {
-			defer close(announced)
-			cl.announce(ctx, wctx, every, &pos)
-		}()
-	} else {
-		close(announced)
-	}
-	d, err := cl.rt.Router.Wait(wctx, req, cl.rt.budget(), func(loop routing.LoopID, p int) {
-		log.Debug("still waiting", "loop", loop, "position", p)
-		pos.Store(int64(p))
-	})
-	cancel()
-	<-announced // no announcement may restart the music after this
+	d, err := routing.WaitAnnounced(ctx, cl.rt.Router, cl.req, first, cl.rt.budget(), cl.c.Hungup(), log,
+		func(wctx context.Context, every time.Duration, pos *atomic.Int64) { cl.announce(ctx, wctx, every, pos) })
 	if cl.hungUp() {
 		return d, fmt.Errorf("wait: %w", ErrHangup)
 	}

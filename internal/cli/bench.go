@@ -186,18 +186,23 @@ func runBenchAGI(ctx context.Context, g *globals, o benchAGIOptions) error {
 	if err != nil {
 		return err
 	}
-	p := g.printer()
-	if p.json {
-		if err := p.jsonOut(sums); err != nil {
-			return err
-		}
-	} else {
-		loadgen.PrintSummaries(p.w, sums)
+	if err := printSummaries(g, sums); err != nil {
+		return err
 	}
 	last := sums[len(sums)-1]
 	if last.DoubleBookings > 0 || last.Stuck > 0 {
 		return fmt.Errorf("%d double bookings, %d agents stuck", last.DoubleBookings, last.Stuck)
 	}
+	return nil
+}
+
+// printSummaries writes a load run's medians as a table or JSON.
+func printSummaries(g *globals, sums []loadgen.Summary) error {
+	p := g.printer()
+	if p.json {
+		return p.jsonOut(sums)
+	}
+	loadgen.PrintSummaries(p.w, sums)
 	return nil
 }
 

@@ -25,19 +25,30 @@ left stuck and CPU per call. There is no protocol floor for this path.`,
   sentralbord bench fs --rate 500 --duration 10s --noanswer 10`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			o.self = true
-			po, err := parseBenchAGI(o)
+			po, err := parseBenchFS(o)
 			if err != nil {
 				return err
-			}
-			if po.load.Busy > 0 {
-				return usage(errors.New("--busy is not played on this path; use --noanswer"))
 			}
 			return runBenchFS(cmd.Context(), g, po)
 		},
 	}
 	loadFlags(cmd, &o)
 	return cmd
+}
+
+// parseBenchFS checks bench fs's options: those of bench agi, always with
+// the service in this process, and no busy phones (the fake FreeSWITCH has
+// no device states to report them).
+func parseBenchFS(o benchAGIOptions) (benchAGIOptions, error) {
+	o.self, o.addr = true, ""
+	po, err := parseBenchAGI(o)
+	if err != nil {
+		return po, err
+	}
+	if po.load.Busy > 0 {
+		return po, usage(errors.New("--busy is not played on this path; use --noanswer"))
+	}
+	return po, nil
 }
 
 func runBenchFS(ctx context.Context, g *globals, o benchAGIOptions) error {
@@ -62,13 +73,8 @@ func runBenchFS(ctx context.Context, g *globals, o benchAGIOptions) error {
 	if err != nil {
 		return err
 	}
-	p := g.printer()
-	if p.json {
-		if err := p.jsonOut(sums); err != nil {
-			return err
-		}
-	} else {
-		loadgen.PrintSummaries(p.w, sums)
+	if err := printSummaries(g, sums); err != nil {
+		return err
 	}
 	if last := sums[len(sums)-1]; last.Stuck > 0 {
 		return fmt.Errorf("%d agents stuck", last.Stuck)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -123,5 +124,18 @@ func TestBenchESLNodeArgsReadBack(t *testing.T) {
 		if got := f.Lookup(name).Value.String(); got != want {
 			t.Errorf("--%s %q, want %q", name, got, want)
 		}
+	}
+}
+
+func TestParseBenchFSRefusesBusyPhones(t *testing.T) {
+	o := benchAGIOptions{runs: 1, agents: 10, loops: 1}
+	o.load.Concurrency = 10
+	if _, err := parseBenchFS(o); err != nil {
+		t.Fatalf("plain options: %v", err)
+	}
+	o.load.Busy = 5
+	_, err := parseBenchFS(o)
+	if err == nil || !strings.Contains(err.Error(), "--busy") || ExitCode(err) != ExitCode(usage(err)) {
+		t.Errorf("--busy 5: %v, want a usage error naming --busy", err)
 	}
 }
