@@ -33,6 +33,10 @@ type Directory struct {
 	c      redis.UniversalClient
 	prefix string
 	Now    func() time.Time
+	// Lookups serves CallerName: the client itself, or (serve) its
+	// autopipeliner, so a call's lookup shares the pipeline its claim
+	// script goes out in. Set it before the Directory is used.
+	Lookups redis.Cmdable
 }
 
 // NewDirectory returns the directory under the namespace's hash tag.
@@ -40,7 +44,7 @@ func NewDirectory(c redis.UniversalClient, namespace string) *Directory {
 	if namespace == "" {
 		namespace = "sb"
 	}
-	return &Directory{c: c, prefix: "{" + namespace + "}:", Now: time.Now}
+	return &Directory{c: c, prefix: "{" + namespace + "}:", Now: time.Now, Lookups: c}
 }
 
 // Key returns the full key for a suffix such as "member:12345".
@@ -170,7 +174,7 @@ func (d *Directory) CallerName(ctx context.Context, number string) (string, erro
 	if err != nil {
 		return "", nil // withheld, foreign or internal: not a member's registered number
 	}
-	h, err := d.c.HGetAll(ctx, d.Key("memberphone:"+n)).Result()
+	h, err := d.Lookups.HGetAll(ctx, d.Key("memberphone:"+n)).Result()
 	if err != nil {
 		return "", fmt.Errorf("caller name: %w", err)
 	}

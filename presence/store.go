@@ -30,6 +30,11 @@ type Store struct {
 	// freed, in case the call's hangup never reached the service.
 	MaxCall time.Duration
 
+	// Scripts is where the routing scripts are sent: the client itself, or
+	// (serve) its autopipeliner, which sends the scripts of concurrent
+	// calls to Redis as one pipeline. Set it before the Store is used.
+	Scripts redis.Scripter
+
 	loads *scriptLoads
 }
 
@@ -45,7 +50,7 @@ func New(c redis.UniversalClient, namespace string, roster *routing.Roster) *Sto
 	return &Store{
 		c: c, prefix: "{" + namespace + "}:", roster: roster,
 		Now: time.Now, AuditMax: 100_000, CallTTL: 12 * time.Hour, MaxCall: 4 * time.Hour,
-		loads: &scriptLoads{},
+		Scripts: c, loads: &scriptLoads{},
 	}
 }
 
@@ -59,7 +64,7 @@ func (s *Store) run(ctx context.Context, sc *redis.Script, actor routing.Actor, 
 	argv := make([]any, 0, 5+len(args))
 	argv = append(argv, s.prefix, s.Now().UnixMilli(), string(actor.Source), actor.Name, s.AuditMax)
 	argv = append(argv, args...)
-	return s.loads.evalSha(ctx, s.c, sc, []string{s.Key("audit")}, argv...)
+	return s.loads.evalSha(ctx, s.Scripts, sc, []string{s.Key("audit")}, argv...)
 }
 
 func (s *Store) agent(id routing.AgentID) error {
@@ -186,8 +191,10 @@ func (s *Store) SetStatus(ctx context.Context, agent routing.AgentID, status rou
 	return s.verb(ctx, agent, actor, "status", string(status))
 }
 
-// Reap releases claims whose calls vanished; the claim script also reaps, so
-// this only matters when no calls arrive. It returns how many it released.
+// Reap releases claims whose calls vanished, ends calls that outlived
+// MaxCall and drops waiting callers whose lease lapsed. The claim script
+// does not reap (each call would pay for it): serve runs this every second.
+// It returns how many claims and calls it released.
 func (s *Store) Reap(ctx context.Context) (int, error) {
 	n, err := s.run(ctx, agentScript, routing.Actor{Source: routing.SourceSystem, Name: "reaper"}, "", "reap").Int()
 	if err != nil {

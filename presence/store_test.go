@@ -97,7 +97,20 @@ func TestClaimPicksLongestIdle(t *testing.T) {
 }
 
 func TestConcurrentClaimsNeverShareAnAgent(t *testing.T) {
+	t.Run("client", func(t *testing.T) { concurrentClaims(t, false) })
+	// serve sends the scripts of concurrent calls as pipelines.
+	t.Run("autopipeline", func(t *testing.T) { concurrentClaims(t, true) })
+}
+
+func concurrentClaims(t *testing.T, pipelined bool) {
 	s, _ := newStore(t)
+	if pipelined {
+		ap, err := s.c.AutoPipeline()
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Scripts = ap
+	}
 	// Only a..e in loop 1 (f is not): 50 calls, 5 agents.
 	var wg sync.WaitGroup
 	var mu sync.Mutex

@@ -74,11 +74,21 @@ func Run(ctx, hard context.Context, o Options) error {
 		ns = cfg.Server.Namespace
 	}
 	store := presence.New(client, ns, cfg.Roster())
+	dir := members.NewDirectory(client, ns)
+	// Calls in flight send their scripts and lookups together: one write,
+	// one read and one wake-up on each side for many calls instead of one
+	// each (docs/BENCHMARKS.md). Supervisor commands and syncs stay on the
+	// client.
+	ap, err := client.AutoPipeline()
+	if err != nil {
+		return fmt.Errorf("redis autopipeline: %w", err)
+	}
+	store.Scripts, dir.Lookups = ap, ap
 	// One synchronous attempt, so a healthy Redis is in line with the
 	// configuration before the first call; syncLoop retries otherwise.
 	synced := syncOnce(ctx, store, log)
 	svc := routing.NewService(cfg.Roster(), store, log)
-	svc.Directory = members.NewDirectory(client, ns)
+	svc.Directory = dir
 	if o.ClaimMargin > 0 {
 		svc.ClaimMargin = o.ClaimMargin
 	}
@@ -258,7 +268,8 @@ var MaxSessions = 4096
 // SyncInterval is how often the service re-applies the configuration to Redis.
 var SyncInterval = 5 * time.Minute
 
-// reapLoop releases claims of vanished calls even when no new calls arrive.
+// reapLoop releases claims of vanished calls, calls past the longest call
+// and lapsed waiting places, once a second; nothing else reaps.
 func reapLoop(ctx context.Context, store *presence.Store, log *slog.Logger) {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()

@@ -9,12 +9,12 @@
 -- Fairness: an agent goes to the longest-waiting caller among all the loops
 -- the agent serves. A caller may take agent A only if no live caller in any
 -- of A's loops arrived before it; a new call never jumps the line.
-reap(16)
-reap_waiting(16)
 local call, loop = ARGV[6], ARGV[7]
 local ttl, wrap, cttl = tonumber(ARGV[8]), ARGV[9], tonumber(ARGV[10])
 local enqueue, lease = ARGV[11] == '1', tonumber(ARGV[12])
-local c = redis.call('HMGET', ckey(call), 'agent', 'state')
+-- Expired claims, calls and waiting places are reaped by each service
+-- instance once a second (Store.Reap), not here: every call would pay for it.
+local c = redis.call('HMGET', ckey(call), 'agent', 'state', 'arrival')
 if c[2] == 'answered' then
   return redis.error_reply('call ' .. call .. ' is already answered')
 end
@@ -31,17 +31,22 @@ if c[1] then
 end
 local skip = {}
 for i = 14, #ARGV do skip[ARGV[i]] = true end
-for _, id in ipairs(redis.call('SMEMBERS', tkey(call))) do skip[id] = true end
+-- A call's first request has no record yet: no agents tried, no place in line.
+local seen = c[1] or c[2]
+if seen then
+  for _, id in ipairs(redis.call('SMEMBERS', tkey(call))) do skip[id] = true end
+end
 
-local mine = redis.call('ZSCORE', wkey(loop), call)
+local mine = nil
+if c[2] == 'waiting' then mine = redis.call('ZSCORE', wkey(loop), call) end
 local arrival = NOW
 if mine then
   arrival = tonumber(mine)
 elseif ARGV[13] ~= '' then
   arrival = tonumber(ARGV[13])
-else
+elseif c[3] then
   -- Back after an agent did not answer: the caller keeps their place.
-  arrival = tonumber(redis.call('HGET', ckey(call), 'arrival') or NOW)
+  arrival = tonumber(c[3])
 end
 
 -- ahead: in loop l a live caller other than this one, who has not already

@@ -10,9 +10,8 @@ if not id then return '' end
 local h = load(id)
 if h.call == call then
   local wrap = NOW + tonumber(c[3] or '0')
-  redis.call('HDEL', akey(id), 'call', 'call_at')
   redis.call('ZREM', ONCALL, id)
-  redis.call('HSET', akey(id), 'idle', NOW, 'wrap', wrap)
+  redis.call('HSET', akey(id), 'call', '', 'call_at', 0, 'idle', NOW, 'wrap', wrap)
   h.call, h.idle, h.wrap = '', NOW, wrap
   reindex(id, h)
   audit(id, call, 'hangup', 'wrap-up ' .. (c[3] or '0') .. 'ms')

@@ -18,10 +18,31 @@ local LEASES = P .. 'waitlease'
 local WAKE = P .. 'wake'
 local function wkey(loop) return P .. 'wait:' .. loop end
 
+-- Every function below may use these two: a local function sees only the
+-- locals declared before it.
+local function audit(agent, call, event, detail)
+  redis.call('XADD', KEYS[1], 'MAXLEN', '~', AUDITMAX, '*',
+    'ts', NOW, 'src', SRC, 'actor', ACTOR, 'agent', agent, 'call', call, 'event', event, 'detail', detail)
+end
+
+local function split(s)
+  local t = {}
+  if s then
+    for x in string.gmatch(s, '[^,]+') do t[#t + 1] = x end
+  end
+  return t
+end
+
 -- wake tells waiting sessions that an agent of these loops (comma separated)
--- may be free, so they try again at once instead of polling.
+-- may be free, so they try again at once instead of polling. Only loops
+-- with callers in line are named, and nothing is published when none has:
+-- a caller who joins later claims within the same script that queues them.
 local function wake(loops)
-  if loops and loops ~= '' then redis.call('PUBLISH', WAKE, loops) end
+  local named = {}
+  for _, l in ipairs(split(loops)) do
+    if redis.call('EXISTS', wkey(l)) == 1 then named[#named + 1] = l end
+  end
+  if #named > 0 then redis.call('PUBLISH', WAKE, table.concat(named, ',')) end
 end
 
 -- unwait takes a call out of its loop's waiting line.
@@ -42,14 +63,6 @@ local function reap_waiting(limit)
     redis.call('HSET', ckey(call), 'state', 'abandoned')
     audit('', call, 'wait-expired', loop)
   end
-end
-
-local function split(s)
-  local t = {}
-  if s then
-    for x in string.gmatch(s, '[^,]+') do t[#t + 1] = x end
-  end
-  return t
 end
 
 local function load(id)
@@ -78,11 +91,6 @@ local function reindex(id, h)
   else
     for _, l in ipairs(loops) do redis.call('ZREM', rkey(l), id) end
   end
-end
-
-local function audit(agent, call, event, detail)
-  redis.call('XADD', KEYS[1], 'MAXLEN', '~', AUDITMAX, '*',
-    'ts', NOW, 'src', SRC, 'actor', ACTOR, 'agent', agent, 'call', call, 'event', event, 'detail', detail)
 end
 
 -- reap drops claims whose call vanished without a dial result or hangup,
