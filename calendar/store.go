@@ -34,6 +34,10 @@ type Store struct {
 	// Zone is where Busy.Until is given, so "until 12:00" is local time.
 	Zone *time.Location
 	Now  func() time.Time
+	// Lookups serves BusyAt: the client itself, or (serve) its
+	// autopipeliner, so routing's checks share the pipelines of the calls'
+	// scripts instead of taking a connection each. Set it before use.
+	Lookups redis.Cmdable
 }
 
 // NewStore returns a Store for the deployment's namespace ("sb" gives "{sb}:cal:…").
@@ -41,7 +45,7 @@ func NewStore(c redis.UniversalClient, namespace string) *Store {
 	if namespace == "" {
 		namespace = "sb"
 	}
-	return &Store{c: c, prefix: "{" + namespace + "}:", MaxStale: 24 * time.Hour, Zone: time.Local, Now: time.Now}
+	return &Store{c: c, prefix: "{" + namespace + "}:", MaxStale: 24 * time.Hour, Zone: time.Local, Now: time.Now, Lookups: c}
 }
 
 // Key returns the full key for a suffix such as "cal:anna".
@@ -110,7 +114,7 @@ func (s *Store) Forget(ctx context.Context, agent routing.AgentID) error {
 // a busy entry holds at, until the end of the run of busy entries that
 // follow without a gap. A meeting ending at 12:00 is over at 12:00.
 func (s *Store) BusyAt(ctx context.Context, agent routing.AgentID, at time.Time) (routing.Busy, error) {
-	v, err := s.c.HMGet(ctx, s.agentKey(agent), "busy", "synced").Result()
+	v, err := s.Lookups.HMGet(ctx, s.agentKey(agent), "busy", "synced").Result()
 	if err != nil {
 		return routing.Busy{}, fmt.Errorf("calendar of %s: %w", agent, err)
 	}

@@ -11,13 +11,15 @@ import (
 // instead of queueing behind work the service cannot finish in time.
 var ErrOverloaded = errors.New("too many routing decisions in flight")
 
-// DefaultMaxDecisions bounds route decisions in flight. A decision takes a
-// few milliseconds of Redis and CPU; when callers arrive faster than that,
-// more decisions at once only make every one of them slower, until all
-// miss their budget and the service does work nobody waits for. Parked
-// behind the bound, a decision costs nothing, and releases (dial results,
-// hangups) are never held by it.
-const DefaultMaxDecisions = 64
+// DefaultMaxDecisions bounds route decisions in flight, which bounds the
+// memory and goroutines a flood of calls can take. A decision holds no
+// Redis connection of its own (serve sends the scripts of all calls in
+// flight through one autopipeliner), so the bound is set above the
+// sessions one instance is sized for: at 1,000 concurrent sessions a bound
+// of 64 left decisions queueing past their budget on a loaded machine
+// (3,300-4,600 fallbacks in 8 s) where 512 left none (docs/BENCHMARKS.md).
+// Releases (dial results, hangups) are never held by it.
+const DefaultMaxDecisions = 1024
 
 // admit takes a decision slot, waiting at most until ctx ends. release
 // gives it back.

@@ -93,6 +93,7 @@ func Run(ctx, hard context.Context, o Options) error {
 		svc.ClaimMargin = o.ClaimMargin
 	}
 	calStore, calSync := Calendars(ctx, cfg, client, ns, log)
+	calStore.Lookups = ap
 	if calSync != nil {
 		svc.Calendar = calStore
 	}
