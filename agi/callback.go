@@ -23,8 +23,8 @@ func (rt *Routes) callback(ctx context.Context, s *Session) error {
 		s.Log().Error("callback request, but callbacks are not configured")
 		return rt.result(ctx, s, routing.ResultError, "callbacks not configured")
 	}
-	env := s.Env()
-	loop := env.Param("loop", 1)
+	env := &s.env
+	loop := env.param("loop", 1)
 	if loop != "" && !validID(loop) {
 		s.Log().Warn("callback request with an invalid loop", "loop", short(loop))
 		return rt.result(ctx, s, routing.ResultError, "bad loop")

@@ -33,23 +33,30 @@ func parseDialStatus(s string) (routing.DialStatus, bool) {
 // agent at once and marks them tried, which is the safe reading of "we do not
 // know what happened".
 func (rt *Routes) dialResult(ctx context.Context, s *Session) error {
-	env := s.Env()
+	r, cause := rt.recordDial(ctx, s)
+	return rt.result(ctx, s, r, cause)
+}
+
+// recordDial records what the request reports and returns the result and
+// cause to tell the dialplan.
+func (rt *Routes) recordDial(ctx context.Context, s *Session) (routing.Result, string) {
+	env := &s.env
 	call := routing.CallID(env.UniqueID)
 	// From the agent's channel (Dial's U option, the moment they answer) the
 	// caller's uniqueid comes as the third argument: the route's call id.
-	if c := strings.TrimSpace(env.Param("call", 3)); c != "" {
+	if c := strings.TrimSpace(env.param("call", 3)); c != "" {
 		if !validID(c) {
 			s.Log().Warn("dialresult with an invalid call id; nothing recorded", "call", short(c))
-			return rt.result(ctx, s, routing.ResultError, "bad call")
+			return routing.ResultError, "bad call"
 		}
 		call = routing.CallID(c)
 		s.LogWith("call", c)
 	}
-	agent := strings.TrimSpace(env.Param("agent", 1))
-	raw := env.Param("status", 2)
+	agent := strings.TrimSpace(env.param("agent", 1))
+	raw := env.param("status", 2)
 	if !validID(agent) {
 		s.Log().Warn("dialresult without a valid agent id; nothing recorded", "agent", short(agent))
-		return rt.result(ctx, s, routing.ResultError, "bad agent")
+		return routing.ResultError, "bad agent"
 	}
 	s.LogWith("agent", agent)
 	status, ok := parseDialStatus(raw)
@@ -58,14 +65,14 @@ func (rt *Routes) dialResult(ctx context.Context, s *Session) error {
 		if err := rt.dial(ctx, s, call, routing.AgentID(agent), routing.DialNoAnswer); err != nil {
 			s.Log().Error("releasing agent failed; the claim expires on its own", "err", err)
 		}
-		return rt.result(ctx, s, routing.ResultError, "bad status")
+		return routing.ResultError, "bad status"
 	}
 	if err := rt.dial(ctx, s, call, routing.AgentID(agent), status); err != nil {
 		s.Log().Warn("recording dial result failed", "status", status, "err", err)
-		return rt.result(ctx, s, routing.ResultError, reason(err))
+		return routing.ResultError, reason(err)
 	}
 	s.Log().Info("dial result recorded", "status", status)
-	return rt.result(ctx, s, routing.ResultOK, "")
+	return routing.ResultOK, ""
 }
 
 func (rt *Routes) dial(ctx context.Context, s *Session, call routing.CallID, agent routing.AgentID, st routing.DialStatus) error {
@@ -79,7 +86,7 @@ func (rt *Routes) dial(ctx context.Context, s *Session, call routing.CallID, age
 // a dead channel: the release does not depend on the channel, and a refused
 // SET afterwards is expected and ignored.
 func (rt *Routes) hangup(ctx context.Context, s *Session) error {
-	call := routing.CallID(s.Env().UniqueID)
+	call := routing.CallID(s.env.UniqueID)
 	agent, err, _ := callWithin(context.WithoutCancel(ctx), rt.releaseTimeout(), nil, s.Log(),
 		func(c context.Context) (routing.AgentID, error) { return rt.Router.Hangup(c, call) })
 	res, cause := routing.ResultOK, ""

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"runtime/debug"
+	"sync"
 	"time"
 )
 
@@ -16,7 +17,6 @@ import (
 func (s *Server) serveConn(ctx context.Context, conn net.Conn, accepted time.Time) {
 	defer s.wg.Done()
 	defer s.inFlight.Add(-1)
-	log := s.Log.With("remote", conn.RemoteAddr().String())
 	slot := s.acquire(ctx)
 	if slot {
 		defer func() { <-s.sem }()
@@ -26,23 +26,32 @@ func (s *Server) serveConn(ctx context.Context, conn net.Conn, accepted time.Tim
 		return
 	}
 	defer s.untrack(conn)
-	// Beyond MaxConns only the requests that free agents are served: a
-	// hangup shed under load would leave an agent on a call that ended.
-	s.session(ctx, conn, log, func(env Env) bool {
-		now := time.Now()
-		backlog := s.shed.observe(now, now.Sub(accepted))
-		switch {
-		case s.isUnlimited(env.Request):
-			return true
-		case backlog:
-			s.shed.refuse(now, env.Request)
-			return false
-		case slot:
-			return true
-		}
-		log.Warn("too many agi sessions; request refused", "max_conns", s.MaxConns, "request", env.Request)
+	s.session(ctx, conn, admission{accepted: accepted, slot: slot})
+}
+
+// admission is what admit knows of a connection besides its request.
+type admission struct {
+	accepted time.Time // when the connection was accepted
+	slot     bool      // it has a session slot
+}
+
+// admit reports whether env's request is served. Beyond MaxConns only the
+// requests that free agents are: a hangup shed under load would leave an
+// agent on a call that ended.
+func (s *Server) admit(conn net.Conn, env *Env, a admission) bool {
+	now := time.Now()
+	backlog := s.shed.observe(now, now.Sub(a.accepted))
+	switch {
+	case s.isUnlimited(env.Request):
+		return true
+	case backlog:
+		s.shed.refuse(now, env.Request)
 		return false
-	})
+	case a.slot:
+		return true
+	}
+	s.connLog(conn).Warn("too many agi sessions; request refused", "max_conns", s.MaxConns, "request", env.Request)
+	return false
 }
 
 func (s *Server) isUnlimited(request string) bool {
@@ -92,13 +101,14 @@ func (s *Server) untrack(conn net.Conn) {
 }
 
 // session reads the environment, runs the handler and closes the connection.
-func (s *Server) session(ctx context.Context, conn net.Conn, log *slog.Logger, admit func(Env) bool) {
+func (s *Server) session(ctx context.Context, conn net.Conn, a admission) {
 	var sess *Session
 	defer func() {
-		if sess != nil {
-			log = sess.Log()
-		}
 		if r := recover(); r != nil {
+			log := s.connLog(conn)
+			if sess != nil {
+				log = sess.Log()
+			}
 			log.Error("panic in agi session; connection closed", "panic", r, "stack", string(debug.Stack()))
 		}
 		linger := s.CloseLinger
@@ -111,24 +121,16 @@ func (s *Server) session(ctx context.Context, conn net.Conn, log *slog.Logger, a
 			_ = conn.Close()
 		}
 	}()
-	// Asterisk's environment block is under 2 KiB and its replies are
-	// short; readLine joins longer lines. A thousand sessions in flight
-	// keep 2 MB of buffers rather than the default 4 MB.
-	br := bufio.NewReaderSize(conn, 2<<10)
-	env, err := s.readEnv(ctx, conn, br)
-	if err != nil {
-		s.logEnvError(log, err)
+	if sess = s.open(ctx, conn, a); sess == nil {
 		return
 	}
-	if !admit(env) {
-		return
-	}
-	log = log.With(callAttrs(env)...)
-	sess = newSession(conn, br, env, log, s.CommandTimeout)
 	start := time.Now()
-	log.Debug("agi session started")
-	err = s.Handler.ServeAGI(ctx, sess)
-	log = sess.Log()
+	sess.Log().Debug("agi session started")
+	logDone(sess.Log(), start, s.Handler.ServeAGI(ctx, sess))
+}
+
+// logDone logs how a session's handler ended.
+func logDone(log *slog.Logger, start time.Time, err error) {
 	took := time.Since(start).Round(time.Millisecond)
 	switch {
 	case err == nil:
@@ -140,21 +142,62 @@ func (s *Server) session(ctx context.Context, conn net.Conn, log *slog.Logger, a
 	}
 }
 
-// readEnv reads the environment under EnvTimeout; Close interrupts it.
-func (s *Server) readEnv(ctx context.Context, conn net.Conn, br *bufio.Reader) (Env, error) {
+// open reads the environment and starts the session; nil when the
+// environment is unusable or the request is not admitted. The handler runs
+// below the caller's frame, not this one's.
+func (s *Server) open(ctx context.Context, conn net.Conn, a admission) *Session {
+	sess := new(Session)
+	br, err := s.readEnv(ctx, conn, &sess.env)
+	if err != nil {
+		s.logEnvError(s.connLog(conn), err)
+		return nil
+	}
+	if !s.admit(conn, &sess.env, a) {
+		return nil
+	}
+	sess.init(conn, br, s.sessionLog(conn, &sess.env), s.CommandTimeout)
+	sess.base = ctx
+	return sess
+}
+
+// readEnv reads the environment under EnvTimeout; Close interrupts it. It
+// returns the reader the session goes on with, which holds any bytes that
+// arrived behind the environment.
+func (s *Server) readEnv(ctx context.Context, conn net.Conn, env *Env) (*bufio.Reader, error) {
 	_ = conn.SetReadDeadline(time.Now().Add(s.EnvTimeout))
 	fired := make(chan struct{})
 	stop := context.AfterFunc(ctx, func() {
 		defer close(fired)
 		_ = conn.SetReadDeadline(time.Unix(1, 0))
 	})
-	env, err := readEnv(br)
+	br := envReaders.Get().(*bufio.Reader)
+	br.Reset(conn)
+	err := scanEnv(br, env)
 	if !stop() {
 		<-fired
 	}
 	_ = conn.SetReadDeadline(time.Time{})
-	return env, err
+	if err == nil && br.Buffered() > 0 {
+		return br, nil // rare: keep the bytes, and the buffer with them
+	}
+	br.Reset(nil)
+	envReaders.Put(br)
+	if err != nil {
+		return nil, err
+	}
+	return bufio.NewReaderSize(conn, replyBufSize), nil
 }
+
+// Asterisk's environment block is about 600 bytes plus its arguments; it is
+// read through a pooled buffer, held while the block's second segment is
+// awaited. Replies are short, and a session keeps its reader while it lasts,
+// so that one is smaller still. readLine joins longer lines.
+const (
+	envBufSize   = 1 << 10
+	replyBufSize = 256
+)
+
+var envReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, envBufSize) }}
 
 func (s *Server) logEnvError(log *slog.Logger, err error) {
 	switch {
@@ -167,18 +210,4 @@ func (s *Server) logEnvError(log *slog.Logger, err error) {
 	default:
 		log.Warn("reading agi environment failed; connection closed", "err", err)
 	}
-}
-
-// callAttrs are the log attributes of a call. Numbers are masked: logs must
-// not hold callers' phone numbers.
-func callAttrs(env Env) []any {
-	attrs := []any{
-		"uniqueid", env.UniqueID,
-		"channel", maskChannel(env.Channel),
-		"request", env.Request,
-	}
-	if env.CallerID != "" {
-		attrs = append(attrs, "caller", MaskNumber(env.CallerID))
-	}
-	return attrs
 }

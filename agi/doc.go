@@ -34,8 +34,9 @@
 // a decision that came after its budget, or a panic. Claims also expire on
 // their own in the store.
 //
-// The wire protocol is handled with github.com/CyCoreSystems/agi for writing
-// commands and parsing replies; Session wraps it with deadlines, contexts,
-// quoting, multi-line replies and unsolicited HANGUP notices, which the
-// library does not handle. Package agitest is a fake Asterisk for tests.
+// Session speaks the wire protocol: it writes commands, frames and parses
+// replies (multi-line ones included), quotes arguments, applies deadlines and
+// contexts and takes out HANGUP notices, unsolicited ones too. The tests
+// check its parsing against github.com/CyCoreSystems/agi. Package agitest is
+// a fake Asterisk for tests.
 package agi

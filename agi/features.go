@@ -87,12 +87,12 @@ func (rt *Routes) feature(ctx context.Context, s *Session) error {
 		s.Log().Error("feature code request but no presence store is wired")
 		return rt.result(ctx, s, routing.ResultError, errNoFeatures.Error())
 	}
-	if s.Env().Request == RequestBLF {
+	if s.env.Request == RequestBLF {
 		return f.refreshAll(ctx, s, rt)
 	}
-	agent, ok := f.caller(s.Env())
+	agent, ok := f.caller(&s.env)
 	if !ok {
-		s.Log().Warn("feature code from an extension that belongs to no agent", "caller", short(s.Env().CallerID))
+		s.Log().Warn("feature code from an extension that belongs to no agent", "caller", short(s.env.CallerID))
 		if err := rt.result(ctx, s, routing.ResultError, errUnknownExtension.Error()); err != nil {
 			return err
 		}
@@ -130,7 +130,7 @@ func (rt *Routes) feature(ctx context.Context, s *Session) error {
 
 // caller is the agent whose phone called: the caller id, else the endpoint
 // in the channel name ("PJSIP/2101-00000001").
-func (f *Features) caller(env Env) (routing.Agent, bool) {
+func (f *Features) caller(env *Env) (routing.Agent, bool) {
 	if a, ok := f.Agents.AgentByExtension(env.CallerID); ok && env.CallerID != "" {
 		return a, true
 	}
@@ -151,9 +151,9 @@ func (f *Features) change(ctx context.Context, s *Session, agent routing.AgentID
 		_, err := fn(c)
 		return err
 	}
-	switch env := s.Env(); env.Request {
+	switch env := &s.env; env.Request {
 	case RequestStatus:
-		st, perr := routing.ParseStatus(env.Param("status", 1))
+		st, perr := routing.ParseStatus(env.param("status", 1))
 		if perr != nil {
 			return "", "", perr
 		}
@@ -172,7 +172,7 @@ func (f *Features) change(ctx context.Context, s *Session, agent routing.AgentID
 		})
 		return "logged-out:" + string(reason), PromptLoggedOut, err
 	}
-	return "", "", fmt.Errorf("feature: unknown request %q", short(s.Env().Request))
+	return "", "", fmt.Errorf("feature: unknown request %q", short(s.env.Request))
 }
 
 // reasonDigits are the logout reasons by key; no other logout exists.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -56,17 +57,33 @@ func FuzzReadEnv(f *testing.F) {
 	})
 }
 
-// libParse gives line to the agi library the way a session does, one line
-// per read, and returns its Response.
+// line is r as one line in Asterisk's own shape, values always in
+// parentheses so the library's trimming of one '(' and one ')' returns them
+// unchanged.
+func (r Reply) line() string {
+	var b strings.Builder
+	b.WriteString(strconv.Itoa(r.Status))
+	b.WriteString(" result=")
+	b.WriteString(strconv.Itoa(r.Result))
+	if r.Value != "" {
+		b.WriteString(" (")
+		b.WriteString(r.Value)
+		b.WriteString(")")
+	}
+	return b.String()
+}
+
+// libParse gives line to the agi library, one line per read, and returns
+// its Response.
 func libParse(line string) *agilib.Response {
 	a := agilib.New(&segReader{chunks: [][]byte{[]byte("\n"), []byte(line + "\n")}}, io.Discard)
 	return a.Command("NOOP")
 }
 
 // FuzzFramer feeds arbitrary bytes, in arbitrary segments, through the reply
-// framer. It must not panic, and every reply it emits must reach the agi
-// library as a line the library parses back to the same status, result and
-// value: the contract the session relies on.
+// framer. It must not panic, and every reply it emits, written as one line in
+// Asterisk's shape, must be read by the agi library (a reference parser) as
+// the same status, result and value.
 func FuzzFramer(f *testing.F) {
 	f.Add([]byte("200 result=1 (paren (x) and ) end)\n"), uint8(3))
 	f.Add([]byte("520-Invalid command syntax.  Proper usage follows:\nSets a variable to the current channel.\n520 End of proper usage.\n"), uint8(7))

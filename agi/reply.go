@@ -31,23 +31,6 @@ type Reply struct {
 	Value string
 }
 
-// line is the reply as one line in Asterisk's own shape. The session hands
-// exactly this to the agi library, which parses it back into a Response;
-// values always go into parentheses so the library's trimming of one '(' and
-// one ')' returns them unchanged.
-func (r Reply) line() string {
-	var b strings.Builder
-	b.WriteString(strconv.Itoa(r.Status))
-	b.WriteString(" result=")
-	b.WriteString(strconv.Itoa(r.Result))
-	if r.Value != "" {
-		b.WriteString(" (")
-		b.WriteString(r.Value)
-		b.WriteString(")")
-	}
-	return b.String()
-}
-
 // frame is one unit of Asterisk's stream: a reply or a HANGUP notice.
 type frame struct {
 	hangup bool
@@ -170,6 +153,29 @@ func isStatus(s string) bool {
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// appendLine is readLine appending the line (without its '\n') to dst. On
+// an error dst comes back as it was.
+func appendLine(dst []byte, r *bufio.Reader, max int) ([]byte, error) {
+	start := len(dst)
+	for {
+		chunk, err := r.ReadSlice('\n')
+		if len(dst)-start+len(chunk) > max+1 {
+			return dst[:start], fmt.Errorf("%w: %w", ErrProtocol, errLineTooLong)
+		}
+		dst = append(dst, chunk...)
+		switch {
+		case err == nil:
+			return dst[:len(dst)-1], nil
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		case errors.Is(err, io.EOF) && len(dst) > start:
+			return dst[:start], io.ErrUnexpectedEOF
+		default:
+			return dst[:start], err
+		}
+	}
+}
 
 // readLine reads one '\n'-terminated line of at most max bytes and returns it
 // without the '\n'. A line cut off by the end of the stream is

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sentralbord/sentralbord/internal/budget"
 	"github.com/sentralbord/sentralbord/routing"
 )
 
@@ -17,22 +18,41 @@ type routeVars struct {
 	loop, agent, agentName, dial, timeout  string
 	callerNum, callerName, fallback, cause string
 	waited                                 bool
+	asked                                  string // the loop the request named, not a variable
 }
 
-// pairs lists every variable but VarResult, in the order they are set.
-func (v routeVars) pairs() [][2]string {
-	return [][2]string{
-		{VarLoop, v.loop},
-		{VarAgent, v.agent},
-		{VarAgentName, v.agentName},
-		{VarDial, v.dial},
-		{VarTimeout, v.timeout},
-		{VarCallerIDNum, v.callerNum},
-		{VarCallerIDName, v.callerName},
-		{VarFallback, v.fallback},
-		{VarError, v.cause},
-		{VarWaited, map[bool]string{true: "1"}[v.waited]},
+// numRouteVars is the number of variables pair lists.
+const numRouteVars = 10
+
+// pair is the i-th of the variables other than VarResult, in the order they
+// are set.
+func (v *routeVars) pair(i int) (name, value string) {
+	switch i {
+	case 0:
+		return VarLoop, v.loop
+	case 1:
+		return VarAgent, v.agent
+	case 2:
+		return VarAgentName, v.agentName
+	case 3:
+		return VarDial, v.dial
+	case 4:
+		return VarTimeout, v.timeout
+	case 5:
+		return VarCallerIDNum, v.callerNum
+	case 6:
+		return VarCallerIDName, v.callerName
+	case 7:
+		return VarFallback, v.fallback
+	case 8:
+		return VarError, v.cause
+	case 9:
+		if v.waited {
+			return VarWaited, "1"
+		}
+		return VarWaited, ""
 	}
+	panic("agi: no route variable " + strconv.Itoa(i))
 }
 
 // SendableFallback is the fallback the route request sends: f, or "" when
@@ -49,58 +69,95 @@ func SendableFallback(f string) string {
 // name and the quotes around a loop's fallback.
 const maxFallbackBytes = MaxCommandBytes - 64
 
+// routeCall is one route request: what it asked, the decision and the
+// variables to publish. It lives on the heap, so the frames of route and
+// the functions below it stay small: the session's goroutine waits for the
+// decision and for Asterisk's replies under them, and its stack is what
+// they hold.
+type routeCall struct {
+	req routing.RouteRequest
+	dec routing.Decision
+	v   routeVars
+}
+
+// keepLoop replaces the decision by one with result r in the same loop. It
+// is not inlined, so its temporary stays out of the caller's frame.
+//
+//go:noinline
+func (rc *routeCall) keepLoop(r routing.Result) {
+	rc.dec = routing.Decision{Result: r, Loop: rc.dec.Loop}
+}
+
 // route claims an agent of the requested loop and tells the dialplan whom to
 // ring. A claim made here is released unless SB_RESULT=ok reached Asterisk
 // while the channel was up: on a failed SET, a hangup, a timeout or a panic.
 func (rt *Routes) route(ctx context.Context, s *Session) error {
-	env := s.Env()
-	call := routing.CallID(env.UniqueID)
-	loop := env.Param("loop", 1)
+	loop := s.env.param("loop", 1)
 	// The dialplan runs route again after an unanswered ring; clear the
 	// previous run's result first so a failure below cannot leave it "ok".
 	if err := s.Set(ctx, VarResult, ""); err != nil {
 		return fmt.Errorf("route: %w", err)
 	}
-	v := routeVars{result: routing.ResultError, loop: loop, callerName: env.CallerIDName}
+	rc := rt.newRouteCall(s, loop)
 	if loop == "" {
 		s.Log().Warn("route request without a loop")
-		v.cause = "missing loop"
-		return rt.publish(ctx, s, v)
+		rc.v.cause = "missing loop"
+		return rt.publish(ctx, s, &rc.v)
 	}
 	if hungUp(s) {
 		return fmt.Errorf("route: %w", ErrHangup)
 	}
-	req := routing.RouteRequest{
-		Call: call, Loop: routing.LoopID(loop),
-		CallerNumber: env.CallerID, CallerName: env.CallerIDName, Language: env.Language,
-		Wait: rt.waiter() != nil,
+	derr := rt.decideDialable(ctx, s, rc)
+	if errors.Is(derr, ErrHangup) {
+		return fmt.Errorf("route: %w", derr)
 	}
-	dec, derr := rt.decide(ctx, s, req, &v)
-	// A phone already in use, ringing or unregistered is never offered a
-	// queue call: Asterisk's device state says so before the dialplan dials.
-	for tries := 0; derr == nil && dec.Result == routing.ResultOK && !rt.SkipDeviceCheck; tries++ {
-		state, busy := rt.deviceBusy(ctx, s, dec.Agent)
+	return rt.conclude(ctx, s, rc, derr)
+}
+
+// newRouteCall is the route request of s for loop.
+func (rt *Routes) newRouteCall(s *Session, loop string) *routeCall {
+	return &routeCall{
+		req: routing.RouteRequest{
+			Call: routing.CallID(s.env.UniqueID), Loop: routing.LoopID(loop),
+			CallerNumber: s.env.CallerID, CallerName: s.env.CallerIDName, Language: s.env.Language,
+			Wait: rt.waiter() != nil,
+		},
+		v: routeVars{result: routing.ResultError, loop: loop, asked: loop, callerName: s.env.CallerIDName},
+	}
+}
+
+// decideDialable decides, passing over agents whose phones cannot take a
+// call: a phone already in use, ringing or unregistered is never offered a
+// queue call. Asterisk's device state says so before the dialplan dials.
+func (rt *Routes) decideDialable(ctx context.Context, s *Session, rc *routeCall) error {
+	derr := rt.decide(ctx, s, rc)
+	for tries := 0; derr == nil && rc.dec.Result == routing.ResultOK && !rt.SkipDeviceCheck; tries++ {
+		state, busy := rt.deviceBusy(ctx, s, &rc.dec.Agent)
 		if !busy {
 			break
 		}
-		s.Log().Info("agent's phone cannot take a call; trying the next agent", "agent", dec.Agent.ID, "device_state", state)
+		s.Log().Info("agent's phone cannot take a call; trying the next agent", "agent", rc.dec.Agent.ID, "device_state", state)
 		st := routing.DialBusy
 		if state == "UNAVAILABLE" || state == "INVALID" {
 			st = routing.DialChanUnavail
 		}
-		if err := rt.dial(ctx, s, call, dec.Agent.ID, st); err != nil {
-			dec, derr = routing.Decision{Result: routing.ResultError, Loop: dec.Loop}, err
-			break
+		if err := rt.dial(ctx, s, rc.req.Call, rc.dec.Agent.ID, st); err != nil {
+			rc.keepLoop(routing.ResultError)
+			return err
 		}
 		if tries == maxDeviceSkips {
-			dec, derr = routing.Decision{Result: routing.ResultNone, Loop: dec.Loop}, nil
-			break
+			rc.keepLoop(routing.ResultNone)
+			return nil
 		}
-		dec, derr = rt.decide(ctx, s, req, &v)
+		derr = rt.decide(ctx, s, rc)
 	}
-	if errors.Is(derr, ErrHangup) {
-		return fmt.Errorf("route: %w", derr)
-	}
+	return derr
+}
+
+// conclude publishes the decision: the agent to ring, or the result and the
+// fallback.
+func (rt *Routes) conclude(ctx context.Context, s *Session, rc *routeCall, derr error) error {
+	v, dec := &rc.v, &rc.dec
 	v.fallback, v.callerNum = dec.Loop.Fallback, dec.CallerIDNumber
 	if dec.CallerName != "" {
 		v.callerName = dec.CallerName
@@ -110,7 +167,7 @@ func (rt *Routes) route(ctx context.Context, s *Session) error {
 	}
 	if f, ok := rt.Router.(Fallbacker); ok && v.fallback == "" {
 		// The decision timed out or failed before naming the loop's fallback.
-		v.fallback = f.Fallback(routing.LoopID(loop))
+		v.fallback = f.Fallback(routing.LoopID(v.asked))
 	}
 	if derr == nil && dec.Result == routing.ResultError {
 		derr = dec.Err
@@ -118,24 +175,34 @@ func (rt *Routes) route(ctx context.Context, s *Session) error {
 			derr = errors.New("router gave result error without a cause")
 		}
 	}
+	if derr == nil && dec.Result == routing.ResultOK {
+		return rt.ring(ctx, s, rc)
+	}
+	logConclusion(s, v.asked, dec.Result, derr)
 	switch {
 	case derr != nil:
-		s.Log().Warn("routing failed; dialplan falls back", "loop", loop, "err", derr)
 		if dec.Result == routing.ResultOK { // a claim together with an error: do not keep it
-			rt.release(ctx, s.Log(), call, "router claimed and failed")
+			rt.release(ctx, s.Log(), rc.req.Call, "router claimed and failed")
 		}
 		v.cause = reason(derr)
-		return rt.publish(ctx, s, v)
 	case dec.Result == routing.ResultNone, dec.Result == routing.ResultVoicemail, dec.Result == routing.ResultCallback:
-		s.Log().Info("no agent for the caller", "loop", loop, "result", dec.Result)
 		v.result = dec.Result
-		return rt.publish(ctx, s, v)
-	case dec.Result != routing.ResultOK:
-		s.Log().Error("router gave an unknown result", "loop", loop, "result", short(string(dec.Result)))
+	default:
 		v.cause = "routing failed"
-		return rt.publish(ctx, s, v)
 	}
-	return rt.ring(ctx, s, v, dec)
+	return rt.publish(ctx, s, v)
+}
+
+// logConclusion logs a decision that rings nobody.
+func logConclusion(s *Session, loop string, r routing.Result, err error) {
+	switch {
+	case err != nil:
+		s.Log().Warn("routing failed; dialplan falls back", "loop", loop, "err", err)
+	case r == routing.ResultNone, r == routing.ResultVoicemail, r == routing.ResultCallback:
+		s.Log().Info("no agent for the caller", "loop", loop, "result", r)
+	default:
+		s.Log().Error("router gave an unknown result", "loop", loop, "result", short(string(r)))
+	}
 }
 
 // maxDeviceSkips bounds how many agents one route request passes over
@@ -145,32 +212,56 @@ const maxDeviceSkips = 8
 // decide asks the Router under the budget and, when the call joins the
 // line, holds the caller until the wait ends. A hangup comes back as
 // ErrHangup, after the call has been released.
-func (rt *Routes) decide(ctx context.Context, s *Session, req routing.RouteRequest, v *routeVars) (routing.Decision, error) {
-	dec, derr, late := callWithin(ctx, rt.budget(), s.Hungup(), s.Log(),
-		func(c context.Context) (routing.Decision, error) { return rt.Router.Route(c, req) })
+func (rt *Routes) decide(ctx context.Context, s *Session, rc *routeCall) error {
+	got, derr, late := budget.CallWatched(ctx, rt.budget(), newDecisionWait(s), ErrHangup, s.Log(),
+		func(c context.Context) (*routing.Decision, error) { return rt.ask(c, &rc.req) })
+	if got != nil {
+		rc.dec = *got
+	} else {
+		rc.dec = routing.Decision{}
+	}
 	if late != nil {
-		rt.releaseLate(ctx, s, req.Call, late)
+		rt.releaseLate(ctx, s, rc.req.Call, late)
 	}
 	if errors.Is(derr, ErrHangup) {
 		// The call may have joined the line before the hangup was seen.
-		rt.release(ctx, s.Log(), req.Call, "caller hung up during the decision")
-		return dec, derr
+		rt.release(ctx, s.Log(), rc.req.Call, "caller hung up during the decision")
+		return derr
 	}
-	if derr == nil && dec.Result == routing.ResultWait {
-		v.waited = true
-		dec, derr = rt.wait(ctx, s, req, dec)
-		if dec.Loop.ID != "" {
-			v.loop = string(dec.Loop.ID) // an overflow may have moved the call
+	if derr == nil && rc.dec.Result == routing.ResultWait {
+		rc.v.waited = true
+		derr = rt.wait(ctx, s, rc)
+		if rc.dec.Loop.ID != "" {
+			rc.v.loop = string(rc.dec.Loop.ID) // an overflow may have moved the call
 		}
 	}
-	return dec, derr
+	return derr
+}
+
+// ask is the Router's decision, on the heap: it comes back to decide from
+// another goroutine.
+func (rt *Routes) ask(ctx context.Context, req *routing.RouteRequest) (*routing.Decision, error) {
+	if ri, ok := rt.Router.(RouterInto); ok {
+		d := new(routing.Decision)
+		return d, ri.RouteInto(ctx, req, d)
+	}
+	return rt.askByValue(ctx, req)
+}
+
+// askByValue is ask through Route. It is not inlined, so ask's frame does
+// not hold Route's results.
+//
+//go:noinline
+func (rt *Routes) askByValue(ctx context.Context, req *routing.RouteRequest) (*routing.Decision, error) {
+	d, err := rt.Router.Route(ctx, *req)
+	return &d, err
 }
 
 // deviceBusy reads the agent's device state through Asterisk:
 // DEVICE_STATE(<dial string>). States in which the phone cannot take a
 // call make it busy; UNKNOWN, NOT_INUSE and a failed read do not (a read
 // that fails must not stop calls).
-func (rt *Routes) deviceBusy(ctx context.Context, s *Session, a routing.Agent) (string, bool) {
+func (rt *Routes) deviceBusy(ctx context.Context, s *Session, a *routing.Agent) (string, bool) {
 	if a.AsteriskDial == "" || strings.ContainsAny(a.AsteriskDial, "&,()${}") {
 		return "", false
 	}
@@ -186,18 +277,18 @@ func (rt *Routes) deviceBusy(ctx context.Context, s *Session, a routing.Agent) (
 }
 
 // ring publishes a claimed agent; the claim is released unless that works.
-func (rt *Routes) ring(ctx context.Context, s *Session, v routeVars, dec routing.Decision) error {
-	call := routing.CallID(s.Env().UniqueID)
+func (rt *Routes) ring(ctx context.Context, s *Session, rc *routeCall) error {
+	v, dec := &rc.v, &rc.dec
 	s.LogWith("agent", dec.Agent.ID)
 	committed := false
 	defer func() {
 		// Runs on a panic below too; the connection goroutine recovers it.
 		if !committed {
-			rt.release(ctx, s.Log(), call, "route not completed")
+			rt.release(ctx, s.Log(), rc.req.Call, "route not completed")
 		}
 	}()
 	if dec.Agent.AsteriskDial == "" {
-		s.Log().Error("claimed agent has no Asterisk dial string", "loop", v.loop)
+		logRing(s, "claimed agent has no Asterisk dial string", v)
 		v.cause = "agent not dialable"
 		return rt.publish(ctx, s, v)
 	}
@@ -208,26 +299,38 @@ func (rt *Routes) ring(ctx context.Context, s *Session, v routeVars, dec routing
 		return err
 	}
 	committed = true
-	s.Log().Info("agent claimed", "loop", v.loop, "ring_timeout", v.timeout)
+	logRing(s, "agent claimed", v)
 	return nil
+}
+
+// logRing logs how ring went: an error without a dial string, else the
+// claim.
+func logRing(s *Session, msg string, v *routeVars) {
+	if v.result != routing.ResultOK {
+		s.Log().Error(msg, "loop", v.loop)
+		return
+	}
+	s.Log().Info(msg, "loop", v.loop, "ring_timeout", v.timeout)
 }
 
 // publish sets the variables, then VarResult. An ok result is not published
 // to a channel that hung up meanwhile: Asterisk still accepts SET VARIABLE on
 // a dead channel, so only the HANGUP notice tells. Replies are ordered after
-// that notice, so once the last SET is answered the check is exact.
-func (rt *Routes) publish(ctx context.Context, s *Session, v routeVars) error {
+// that notice, so once the last SET is answered the check is exact. A
+// fallback too long to send is cleared in v.
+func (rt *Routes) publish(ctx context.Context, s *Session, v *routeVars) error {
 	if f := SendableFallback(v.fallback); f != v.fallback {
 		rt.warnLongFallback(s, v.loop, len(v.fallback))
 		v.fallback = f
 	}
-	for _, kv := range v.pairs() {
+	for i := range numRouteVars {
 		// The dialplan clears these before each route request and keeps an
 		// earlier SB_FALLBACK, so an empty value need not cross the wire.
-		if kv[1] == "" {
+		name, value := v.pair(i)
+		if value == "" {
 			continue
 		}
-		if err := s.Set(ctx, kv[0], kv[1]); err != nil {
+		if err := s.Set(ctx, name, value); err != nil {
 			return fmt.Errorf("route: %w", err)
 		}
 	}
@@ -250,23 +353,21 @@ func (rt *Routes) warnLongFallback(s *Session, loop string, n int) {
 
 // releaseLate waits for a decision that came after the budget or the hangup
 // and releases it if it claimed an agent.
-func (rt *Routes) releaseLate(ctx context.Context, s *Session, call routing.CallID, late <-chan outcome[routing.Decision]) {
+func (rt *Routes) releaseLate(ctx context.Context, s *Session, call routing.CallID, late <-chan outcome[*routing.Decision]) {
 	log := s.Log()
 	go func() {
 		o := <-late
-		if o.Err == nil && o.V.Result == routing.ResultOK {
+		if o.Err == nil && o.V != nil && o.V.Result == routing.ResultOK {
 			rt.release(ctx, log.With("agent", o.V.Agent.ID), call, "decision came too late")
 		}
 	}()
 }
 
+// hungUp reports a HANGUP (or the end of the stream) that has arrived,
+// reading what is there without waiting.
 func hungUp(s *Session) bool {
-	select {
-	case <-s.Hungup():
-		return true
-	default:
-		return false
-	}
+	s.poll()
+	return s.hungUpSeen()
 }
 
 // seconds renders a ring timeout for Dial(), rounded up; "" when unset.

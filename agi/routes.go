@@ -23,6 +23,14 @@ type Router interface {
 
 var _ Router = (*routing.Service)(nil)
 
+// RouterInto is optionally implemented by a Router that decides into a
+// Decision it is given. A decision runs in a goroutine of its own, which
+// may wait there for a decision slot; without the copies of the Decision
+// that Route's results take, that goroutine's stack stays small.
+type RouterInto interface {
+	RouteInto(ctx context.Context, req *routing.RouteRequest, d *routing.Decision) error
+}
+
 // Fallbacker is optionally implemented by a Router that knows a loop's
 // static fallback without asking the store, so that SB_FALLBACK is set even
 // when the decision timed out.
@@ -98,7 +106,7 @@ func (rt *Routes) ServeAGI(ctx context.Context, s *Session) error {
 	if rt.Router == nil {
 		return errors.New("agi routes: no router")
 	}
-	switch req := s.Env().Request; req {
+	switch req := s.env.Request; req {
 	case RequestRoute:
 		return rt.route(ctx, s)
 	case RequestDialResult:

@@ -12,62 +12,85 @@ import (
 	"sync"
 	"syscall"
 	"time"
-
-	agilib "github.com/CyCoreSystems/agi"
 )
 
 // Session is one FastAGI conversation: the environment Asterisk sent and the
 // commands this side sends back, one at a time.
 //
-// Commands go through the agi library, which writes them and parses the
-// replies. The library reads with a fresh bufio.Scanner per command and takes
-// the first line it sees as the reply, so it is never given the socket:
-// a reader goroutine frames Asterisk's stream (HANGUP notices taken out,
-// multi-line 520 blocks joined) and the library is fed exactly one normalised
-// reply line per command. The goroutine also keeps reading while the session
-// is idle, which is how an unsolicited HANGUP is noticed at once.
+// A command is written as one line in one write; its reply is read from
+// Asterisk's stream, framed (HANGUP notices taken out, multi-line 520 blocks
+// joined) by whoever reads it. While the Router decides, the session's own
+// goroutine reads the stream, so a HANGUP then ends the wait at once. Once
+// Hungup is asked for, a reader goroutine takes the stream over for the rest
+// of the session (as on a connection that cannot be polled): it keeps
+// reading while the session is idle, which is how an unsolicited HANGUP is
+// noticed at once, and hands each reply to the command waiting for it.
 type Session struct {
 	env     Env
+	rawOnce sync.Once // fills env.Raw
 	conn    net.Conn
+	base    context.Context // the server's context: cancelled only with conn closed
 	log     *slog.Logger
 	timeout time.Duration
-
-	lib  *agilib.AGI
-	feed *feed
-	out  *connWriter
 
 	mu     sync.Mutex // one command at a time
 	broken error      // set once the stream can no longer be trusted
 
-	frames     chan Reply
-	readErr    error // written before frames is closed
-	hungup     chan struct{}
-	hupOnce    sync.Once
-	closing    chan struct{}
-	closeOnce  sync.Once
-	readerDone chan struct{}
+	fr      framer
+	raw     syscall.RawConn // nil: the connection cannot be polled
+	peek    [peekSize]byte  // for awaitLine and lineReady
+	peeked  bool            // lineReady's finding
+	hungup  chan struct{}
+	hupOnce sync.Once
+
+	rmu   sync.Mutex
+	turn  sync.Cond // on rmu: the turn is given back or a reader starts
+	reads bool      // the stream is being read by the holder of the turn
+	// Read by the holder of the turn, or by the reader goroutine once
+	// it has taken the turn for good:
+	queue   []Reply // replies read before their command asked
+	readErr error   // why the stream ended
+	// Under rmu:
+	reader    *reader // set once a reader goroutine owns the stream
+	closed    bool
+	closeOnce sync.Once
 }
 
 // newSession starts a session on conn whose environment was read from br; br
 // keeps any bytes that arrived behind the environment.
 func newSession(conn net.Conn, br *bufio.Reader, env Env, log *slog.Logger, timeout time.Duration) *Session {
-	s := &Session{
-		env: env, conn: conn, log: log, timeout: timeout,
-		frames:     make(chan Reply, 8),
-		hungup:     make(chan struct{}),
-		closing:    make(chan struct{}),
-		readerDone: make(chan struct{}),
-	}
-	s.out = &connWriter{conn: conn}
-	// The library reads an environment block first; it gets an empty one.
-	s.feed = &feed{s: s, pending: []byte("\n")}
-	s.lib = agilib.New(s.feed, s.out)
-	go s.read(&framer{r: br})
+	s := &Session{env: env}
+	s.init(conn, br, log, timeout)
 	return s
 }
 
-// Env returns the environment Asterisk sent.
-func (s *Session) Env() Env { return s.env }
+// init starts s, whose env is set.
+func (s *Session) init(conn net.Conn, br *bufio.Reader, log *slog.Logger, timeout time.Duration) {
+	s.conn, s.log, s.timeout = conn, log, timeout
+	s.fr = framer{r: br}
+	s.raw = rawConn(conn)
+	s.hungup = make(chan struct{})
+	s.turn.L = &s.rmu
+	if s.raw == nil {
+		s.startReader()
+	}
+}
+
+// Env returns the environment Asterisk sent. Its Raw map is made on the
+// first call.
+func (s *Session) Env() Env {
+	s.rawOnce.Do(s.fillRaw)
+	return s.env
+}
+
+func (s *Session) fillRaw() {
+	if s.env.Raw == nil && s.env.block != "" {
+		s.env.Raw = rawOf(s.env.block)
+	}
+}
+
+// Request is Env().Request, without a copy of the environment.
+func (s *Session) Request() string { return s.env.Request }
 
 // Log returns the session's logger, which carries the call's unique id,
 // channel and request.
@@ -77,32 +100,23 @@ func (s *Session) Log() *slog.Logger { return s.log }
 func (s *Session) LogWith(args ...any) { s.log = s.log.With(args...) }
 
 // Hungup is closed when Asterisk reports that the channel hung up or ends the
-// connection. It fires while the session is idle too.
-func (s *Session) Hungup() <-chan struct{} { return s.hungup }
+// connection. It fires while the session is idle too: from the first call on,
+// a reader goroutine reads the stream for the rest of the session.
+func (s *Session) Hungup() <-chan struct{} {
+	s.startReader()
+	return s.hungup
+}
 
 func (s *Session) markHungup() { s.hupOnce.Do(func() { close(s.hungup) }) }
 
-// read frames Asterisk's stream until it ends. After close has begun it keeps
-// draining (Asterisk answers a half-close with HANGUP) so the final close
-// finds nothing unread and ends with FIN, not RST.
-func (s *Session) read(f *framer) {
-	defer close(s.readerDone)
-	defer s.markHungup()
-	defer close(s.frames)
-	for {
-		fr, err := f.next()
-		if err != nil {
-			s.readErr = err
-			return
-		}
-		if fr.hangup {
-			s.markHungup()
-			continue
-		}
-		select {
-		case s.frames <- fr.reply:
-		case <-s.closing:
-		}
+// hungUpSeen reports a HANGUP or the end of the stream seen so far, without
+// starting a reader.
+func (s *Session) hungUpSeen() bool {
+	select {
+	case <-s.hungup:
+		return true
+	default:
+		return false
 	}
 }
 
@@ -120,11 +134,8 @@ const MaxCommandBytes = 8192 - 2
 // later command returns the same error. A line longer than MaxCommandBytes
 // is refused with ErrBadArgument before anything is sent.
 func (s *Session) Command(ctx context.Context, line string) (Reply, error) {
-	if line == "" || containsLineBreak(line) {
-		return Reply{}, fmt.Errorf("%w: command must be one non-empty line", ErrBadArgument)
-	}
-	if len(line) > MaxCommandBytes {
-		return Reply{}, fmt.Errorf("%w: command of %d bytes is longer than Asterisk reads (%d)", ErrBadArgument, len(line), MaxCommandBytes)
+	if err := checkCommand(line); err != nil {
+		return Reply{}, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -134,45 +145,105 @@ func (s *Session) Command(ctx context.Context, line string) (Reply, error) {
 	if err := ctx.Err(); err != nil {
 		return Reply{}, err
 	}
-	deadline, byCtx := time.Now().Add(s.timeout), false
-	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
-		deadline, byCtx = d, true
+	deadline, byCtx := s.deadline(ctx)
+	if !s.takeTurn() {
+		return s.roundTripReader(ctx, line, deadline, byCtx)
 	}
-	s.feed.begin(ctx, deadline)
-	s.out.err = nil
-	_ = s.conn.SetWriteDeadline(deadline)
-	// A cancelled context must also free a write blocked on a full socket.
-	fired := make(chan struct{})
-	stop := context.AfterFunc(ctx, func() {
-		defer close(fired)
-		_ = s.conn.SetWriteDeadline(time.Unix(1, 0))
-	})
-	defer func() {
-		if !stop() {
-			<-fired
-		}
-	}()
-	resp := s.lib.Command(line)
-	if err := s.out.err; err != nil {
-		s.broken = classify(ctx, byCtx, "send command", err)
-		return Reply{}, s.broken
+	defer s.giveTurn()
+	_ = s.conn.SetDeadline(deadline)
+	// A cancelled context must also free a write blocked on a full socket
+	// and the read. The server's own context needs no watch: Close, which
+	// cancels it, closes the connection.
+	if ctx.Done() != nil && ctx != s.base {
+		defer s.interruptOn(ctx, true)()
 	}
-	if err := s.feed.end(); err != nil {
-		s.broken = classify(ctx, byCtx, "read reply", err)
-		return Reply{}, s.broken
+	if err := s.send(line); err != nil {
+		return s.fail(ctx, byCtx, "send command", err)
 	}
-	return replyOf(resp)
+	r, err := s.readReply()
+	if err != nil {
+		return s.fail(ctx, byCtx, "read reply", err)
+	}
+	return replyOf(r)
 }
 
-// replyOf turns the library's parse of a normalised line into a Reply and a
-// typed error.
-func replyOf(resp *agilib.Response) (Reply, error) {
-	r := Reply{Status: resp.Status, Result: resp.Result, Value: resp.Value}
+// deadline is the command's deadline: the command timeout or ctx's, if
+// sooner (byCtx).
+func (s *Session) deadline(ctx context.Context) (deadline time.Time, byCtx bool) {
+	deadline = time.Now().Add(s.timeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		return d, true
+	}
+	return deadline, false
+}
+
+// roundTripReader is Command's round trip with the reader goroutine reading.
+func (s *Session) roundTripReader(ctx context.Context, line string, deadline time.Time, byCtx bool) (Reply, error) {
+	_ = s.conn.SetWriteDeadline(deadline)
+	if ctx.Done() != nil && ctx != s.base {
+		defer s.interruptOn(ctx, false)()
+	}
+	if err := s.send(line); err != nil {
+		return s.fail(ctx, byCtx, "send command", err)
+	}
+	r, err := s.reader.reply(s, ctx, deadline)
+	if err != nil {
+		return s.fail(ctx, byCtx, "read reply", err)
+	}
+	return replyOf(r)
+}
+
+// checkCommand refuses a line Command cannot send.
+func checkCommand(line string) error {
+	if line == "" || containsLineBreak(line) {
+		return fmt.Errorf("%w: command must be one non-empty line", ErrBadArgument)
+	}
+	if len(line) > MaxCommandBytes {
+		return fmt.Errorf("%w: command of %d bytes is longer than Asterisk reads (%d)", ErrBadArgument, len(line), MaxCommandBytes)
+	}
+	return nil
+}
+
+// fail breaks the session with the failure of op.
+func (s *Session) fail(ctx context.Context, byCtx bool, op string, err error) (Reply, error) {
+	s.broken = classify(ctx, byCtx, op, err)
+	return Reply{}, s.broken
+}
+
+// interruptOn sets the connection's deadlines in the past when ctx ends,
+// the read deadline too when inline. The function it returns stops that and
+// waits for it if it has begun.
+func (s *Session) interruptOn(ctx context.Context, inline bool) (stop func()) {
+	fired := make(chan struct{})
+	stopFunc := context.AfterFunc(ctx, func() {
+		defer close(fired)
+		if inline {
+			_ = s.conn.SetDeadline(time.Unix(1, 0))
+		} else {
+			_ = s.conn.SetWriteDeadline(time.Unix(1, 0))
+		}
+	})
+	return func() {
+		if !stopFunc() {
+			<-fired
+		}
+	}
+}
+
+// send writes line and its newline in one write, so Asterisk reads the
+// command from one segment.
+func (s *Session) send(line string) error {
+	b := make([]byte, len(line)+1)
+	copy(b, line)
+	b[len(line)] = '\n'
+	_, err := s.conn.Write(b)
+	return err
+}
+
+// replyOf types the error of a reply.
+func replyOf(r Reply) (Reply, error) {
 	switch r.Status {
 	case 200:
-		if resp.Error != nil {
-			return r, fmt.Errorf("%w: %v", ErrProtocol, resp.Error)
-		}
 		return r, nil
 	case 510:
 		return r, ErrInvalidCommand
@@ -206,22 +277,29 @@ func classify(ctx context.Context, byCtx bool, op string, err error) error {
 }
 
 // close ends the session the way Asterisk expects: half-close so it sees the
-// end of the script (it answers HANGUP and closes), wait up to linger for
-// that, then close. With linger 0 the connection is closed at once.
+// end of the script (it answers HANGUP and closes), read on (HANGUP notices
+// included) for up to linger until it has, then close: finding nothing
+// unread, the close ends with FIN, not RST. With linger 0 the connection is
+// closed at once.
 func (s *Session) close(linger time.Duration) {
 	s.closeOnce.Do(func() {
-		close(s.closing)
+		s.rmu.Lock()
+		s.closed = true
+		r := s.reader
+		s.rmu.Unlock()
+		if r != nil {
+			r.close(s, linger)
+			return
+		}
 		if cw, ok := s.conn.(interface{ CloseWrite() error }); ok && linger > 0 {
 			_ = cw.CloseWrite()
-			t := time.NewTimer(linger)
-			select {
-			case <-s.readerDone:
-			case <-t.C:
+			if s.takeTurn() {
+				s.drain(time.Now().Add(linger))
+				s.giveTurn()
 			}
-			t.Stop()
 		}
 		_ = s.conn.Close()
-		<-s.readerDone
+		s.markHungup()
 	})
 }
 
@@ -232,19 +310,4 @@ func containsLineBreak(s string) bool {
 		}
 	}
 	return false
-}
-
-// connWriter remembers the first write error of a command: the library wraps
-// it with a package that hides the cause from errors.Is.
-type connWriter struct {
-	conn net.Conn
-	err  error
-}
-
-func (w *connWriter) Write(p []byte) (int, error) {
-	n, err := w.conn.Write(p)
-	if err != nil && w.err == nil {
-		w.err = err
-	}
-	return n, err
 }

@@ -33,29 +33,38 @@ func (rt *Routes) musicClass() string {
 // while the session is idle (Asterisk plays it without our help), until the
 // Router claims an agent, the wait overflows, or the caller hangs up. A
 // hangup, reported as HANGUP or as the connection closing, takes the call out
-// of line at once.
-func (rt *Routes) wait(ctx context.Context, s *Session, req routing.RouteRequest, first routing.Decision) (routing.Decision, error) {
-	call := req.Call
+// of line at once. rc.dec holds the decision that put the caller in line and
+// gets the one that ended the wait.
+func (rt *Routes) wait(ctx context.Context, s *Session, rc *routeCall) error {
+	call := rc.req.Call
 	log := s.Log()
-	log.Info("caller waits in line", "loop", first.Loop.ID, "position", first.Position)
+	log.Info("caller waits in line", "loop", rc.dec.Loop.ID, "position", rc.dec.Position)
 	if _, err := s.Command(ctx, "SET MUSIC ON "+rt.musicClass()); err != nil {
 		rt.release(ctx, log, call, "could not start music on hold")
-		return first, fmt.Errorf("wait: %w", err)
+		return fmt.Errorf("wait: %w", err)
 	}
-	d, err := routing.WaitAnnounced(ctx, rt.waiter(), req, first, rt.budget(), s.Hungup(), log,
-		func(wctx context.Context, every time.Duration, pos *atomic.Int64) { rt.announce(wctx, s, every, pos) })
+	err := rt.waitAnnounced(ctx, s, rc)
 	if hungUp(s) {
 		rt.release(ctx, log, call, "caller hung up while waiting")
-		return d, fmt.Errorf("wait: %w", ErrHangup)
+		return fmt.Errorf("wait: %w", ErrHangup)
 	}
 	if _, merr := s.Command(ctx, "SET MUSIC OFF"); merr != nil {
-		if d.Result == routing.ResultOK {
+		if rc.dec.Result == routing.ResultOK {
 			rt.release(ctx, log, call, "could not stop music on hold")
 		}
-		return d, fmt.Errorf("wait: %w", merr)
+		return fmt.Errorf("wait: %w", merr)
 	}
-	log.Info("wait in line over", "result", d.Result, "loop", d.Loop.ID)
-	return d, err
+	log.Info("wait in line over", "result", rc.dec.Result, "loop", rc.dec.Loop.ID)
+	return err
+}
+
+// waitAnnounced is routing.WaitAnnounced for rc, announcing the caller's
+// place in line.
+func (rt *Routes) waitAnnounced(ctx context.Context, s *Session, rc *routeCall) error {
+	var err error
+	rc.dec, err = routing.WaitAnnounced(ctx, rt.waiter(), rc.req, rc.dec, rt.budget(), s.Hungup(), s.Log(),
+		func(wctx context.Context, every time.Duration, pos *atomic.Int64) { rt.announce(wctx, s, every, pos) })
+	return err
 }
 
 // announce tells the waiting caller their place in line every interval, in

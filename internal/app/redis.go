@@ -145,13 +145,13 @@ func (rc RedisConfig) Client(budget time.Duration) redis.UniversalClient {
 		// on two cores that wait is the run queue, not Redis: 64
 		// connections carried 230 calls/s where 512 carried 1,100 (1,000
 		// concurrent sessions, docs/BENCHMARKS.md). Connections are opened
-		// as needed; small buffers keep 512 of them at 2 MB (go-redis
-		// gives each 64 KiB by default): every command and reply of the
-		// service is far smaller, and longer ones are read and written in
-		// pieces.
+		// as needed; small buffers keep 512 of them at 512 KB (go-redis
+		// gives each 64 KiB by default): the commands and replies of a call
+		// are a few hundred bytes, and longer ones (a sync, the status
+		// board) are read and written in pieces.
 		PoolSize:                poolSize,
-		ReadBufferSize:          2 << 10,
-		WriteBufferSize:         2 << 10,
+		ReadBufferSize:          512,
+		WriteBufferSize:         512,
 		PipelineReadBufferSize:  32 << 10,
 		PipelineWriteBufferSize: 32 << 10,
 	}

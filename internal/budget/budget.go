@@ -33,8 +33,44 @@ func Call[T any](ctx context.Context, d time.Duration, abort <-chan struct{}, ab
 	log *slog.Logger, f func(context.Context) (T, error)) (T, error, <-chan Outcome[T]) {
 	cctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
+	ch := start(cctx, log, f, nil)
+	select {
+	case o := <-ch:
+		return o.V, o.Err, nil
+	case <-cctx.Done():
+	case <-abort:
+	}
+	return settle(ctx, cctx, ch, aborted)
+}
+
+// Watcher waits for the outcome of CallWatched its own way, such as by
+// reading a connection meanwhile.
+type Watcher interface {
+	// Wait returns once Wake has been called, ctx has ended or the caller
+	// hung up; it reports the hangup.
+	Wait(ctx context.Context) (hungUp bool)
+	// Wake is called once f's outcome is there, possibly before Wait.
+	Wake()
+}
+
+// CallWatched is Call with w's Wait in place of the abort channel.
+func CallWatched[T any](ctx context.Context, d time.Duration, w Watcher, aborted error,
+	log *slog.Logger, f func(context.Context) (T, error)) (T, error, <-chan Outcome[T]) {
+	cctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	ch := start(cctx, log, f, w.Wake)
+	w.Wait(cctx)
+	return settle(ctx, cctx, ch, aborted)
+}
+
+// start runs f in its own goroutine and delivers its outcome on the channel
+// it returns, then calls wake if set.
+func start[T any](cctx context.Context, log *slog.Logger, f func(context.Context) (T, error), wake func()) <-chan Outcome[T] {
 	ch := make(chan Outcome[T], 1)
 	go func() {
+		if wake != nil {
+			defer wake()
+		}
 		defer func() {
 			if r := recover(); r != nil {
 				log.Error("panic in router", "panic", r, "stack", string(debug.Stack()))
@@ -44,18 +80,18 @@ func Call[T any](ctx context.Context, d time.Duration, abort <-chan struct{}, ab
 		v, err := f(cctx)
 		ch <- Outcome[T]{V: v, Err: err}
 	}()
-	var zero T
-	select {
-	case o := <-ch:
-		return o.V, o.Err, nil
-	case <-cctx.Done():
-	case <-abort:
-	}
+	return ch
+}
+
+// settle returns f's outcome if it is there after all, else why Call gave
+// up, with ch to deliver the outcome later.
+func settle[T any](ctx, cctx context.Context, ch <-chan Outcome[T], aborted error) (T, error, <-chan Outcome[T]) {
 	select {
 	case o := <-ch: // it made it after all
 		return o.V, o.Err, nil
 	default:
 	}
+	var zero T
 	switch {
 	case cctx.Err() == nil:
 		return zero, aborted, ch

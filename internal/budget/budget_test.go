@@ -34,3 +34,48 @@ func TestCall(t *testing.T) {
 		t.Fatalf("panic: %v", err)
 	}
 }
+
+// watcher is a Watcher whose Wait ends on Wake, on ctx, or on hangup.
+type watcher struct {
+	woken  chan struct{}
+	hangup chan struct{}
+}
+
+func (w *watcher) Wake() { close(w.woken) }
+
+func (w *watcher) Wait(ctx context.Context) bool {
+	select {
+	case <-w.woken:
+	case <-ctx.Done():
+	case <-w.hangup:
+		return true
+	}
+	return false
+}
+
+func newWatcher() *watcher { return &watcher{woken: make(chan struct{}), hangup: make(chan struct{})} }
+
+func TestCallWatched(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	ctx := context.Background()
+	if v, err, late := CallWatched(ctx, time.Second, newWatcher(), errGone, log, func(context.Context) (int, error) { return 7, nil }); v != 7 || err != nil || late != nil {
+		t.Fatalf("in time: %v %v %v", v, err, late)
+	}
+	release := make(chan struct{})
+	_, err, late := CallWatched(ctx, 20*time.Millisecond, newWatcher(), errGone, log, func(context.Context) (int, error) { <-release; return 8, nil })
+	if !errors.Is(err, ErrExceeded) || late == nil {
+		t.Fatalf("past the budget: %v %v", err, late)
+	}
+	close(release)
+	if o := <-late; o.V != 8 || o.Err != nil {
+		t.Fatalf("late outcome %+v", o)
+	}
+	w := newWatcher()
+	close(w.hangup)
+	if _, err, late := CallWatched(ctx, time.Second, w, errGone, log, func(c context.Context) (int, error) { <-c.Done(); return 0, c.Err() }); !errors.Is(err, errGone) || late == nil {
+		t.Fatalf("hung up: %v %v", err, late)
+	}
+	if _, err, _ := CallWatched(ctx, time.Second, newWatcher(), errGone, log, func(context.Context) (int, error) { panic("boom") }); !errors.Is(err, ErrPanic) {
+		t.Fatalf("panic: %v", err)
+	}
+}

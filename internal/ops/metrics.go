@@ -57,13 +57,13 @@ func NewMetrics() *Metrics {
 }
 
 // ObserveDecision counts one decision for loop.
-func (m *Metrics) ObserveDecision(loop routing.LoopID, d routing.Decision, err error, took time.Duration) {
+func (m *Metrics) ObserveDecision(loop routing.LoopID, d *routing.Decision, err error, took time.Duration) {
 	r := resultOf(d, err)
 	m.decisions.WithLabelValues(string(loop), r).Inc()
 	m.latency.WithLabelValues(r).Observe(took.Seconds())
 }
 
-func resultOf(d routing.Decision, err error) string {
+func resultOf(d *routing.Decision, err error) string {
 	if err != nil || d.Result == "" {
 		return string(routing.ResultError)
 	}
@@ -79,11 +79,18 @@ type Router struct {
 }
 
 // Route decides and records the decision.
-func (r *Router) Route(ctx context.Context, req routing.RouteRequest) (routing.Decision, error) {
-	start := time.Now()
-	d, err := r.Service.Route(ctx, req)
-	r.M.ObserveDecision(req.Loop, d, err, time.Since(start))
+func (r *Router) Route(ctx context.Context, req routing.RouteRequest) (d routing.Decision, err error) {
+	err = r.RouteInto(ctx, &req, &d)
 	return d, err
+}
+
+// RouteInto is Route deciding into d (agi.RouterInto).
+func (r *Router) RouteInto(ctx context.Context, req *routing.RouteRequest, d *routing.Decision) error {
+	start := time.Now()
+	got, err := r.Service.Route(ctx, *req)
+	*d = got
+	r.M.ObserveDecision(req.Loop, d, err, time.Since(start))
+	return err
 }
 
 // Wait holds a caller in line and records how the wait ended; a caller who
@@ -98,8 +105,8 @@ func (r *Router) Wait(ctx context.Context, req routing.RouteRequest, budget time
 	if d.Loop.ID != "" {
 		loop = d.Loop.ID
 	}
-	r.M.decisions.WithLabelValues(string(loop), resultOf(d, err)).Inc()
-	r.M.waited.WithLabelValues(resultOf(d, err)).Observe(time.Since(start).Seconds())
+	r.M.decisions.WithLabelValues(string(loop), resultOf(&d, err)).Inc()
+	r.M.waited.WithLabelValues(resultOf(&d, err)).Observe(time.Since(start).Seconds())
 	return d, err
 }
 
@@ -108,7 +115,7 @@ func (m *Metrics) AGI(h agi.Handler) agi.Handler {
 	return agi.HandlerFunc(func(ctx context.Context, s *agi.Session) error {
 		m.agiInFlight.Inc()
 		defer m.agiInFlight.Dec()
-		m.agiSessions.WithLabelValues(requestLabel(s.Env().Request)).Inc()
+		m.agiSessions.WithLabelValues(requestLabel(s.Request())).Inc()
 		return h.ServeAGI(ctx, s)
 	})
 }
