@@ -93,21 +93,29 @@ func (rc *routeCall) keepLoop(r routing.Result) {
 // while the channel was up: on a failed SET, a hangup, a timeout or a panic.
 func (rt *Routes) route(ctx context.Context, s *Session) error {
 	loop := s.env.param("loop", 1)
+	rc := rt.newRouteCall(s, loop)
+	var first *pendingDecision
+	if loop != "" {
+		// The decision needs nothing from the channel: it runs while the
+		// previous result is cleared, not after.
+		first = rt.startDecision(ctx, s, rc)
+	}
 	// The dialplan runs route again after an unanswered ring; clear the
 	// previous run's result first so a failure below cannot leave it "ok".
 	if err := s.Set(ctx, VarResult, ""); err != nil {
+		rt.abandon(ctx, s, rc.req.Call, first, "route request failed before its decision")
 		return fmt.Errorf("route: %w", err)
 	}
-	rc := rt.newRouteCall(s, loop)
 	if loop == "" {
 		s.Log().Warn("route request without a loop")
 		rc.v.cause = "missing loop"
 		return rt.publish(ctx, s, &rc.v)
 	}
 	if hungUp(s) {
+		rt.abandon(ctx, s, rc.req.Call, first, "caller hung up during the decision")
 		return fmt.Errorf("route: %w", ErrHangup)
 	}
-	derr := rt.decideDialable(ctx, s, rc)
+	derr := rt.decideDialable(ctx, s, rc, first)
 	if errors.Is(derr, ErrHangup) {
 		return fmt.Errorf("route: %w", derr)
 	}
@@ -129,8 +137,8 @@ func (rt *Routes) newRouteCall(s *Session, loop string) *routeCall {
 // decideDialable decides, passing over agents whose phones cannot take a
 // call: a phone already in use, ringing or unregistered is never offered a
 // queue call. Asterisk's device state says so before the dialplan dials.
-func (rt *Routes) decideDialable(ctx context.Context, s *Session, rc *routeCall) error {
-	derr := rt.decide(ctx, s, rc)
+func (rt *Routes) decideDialable(ctx context.Context, s *Session, rc *routeCall, first *pendingDecision) error {
+	derr := rt.decide(ctx, s, rc, first)
 	for tries := 0; derr == nil && rc.dec.Result == routing.ResultOK && !rt.SkipDeviceCheck; tries++ {
 		state, busy := rt.deviceBusy(ctx, s, &rc.dec.Agent)
 		if !busy {
@@ -149,7 +157,7 @@ func (rt *Routes) decideDialable(ctx context.Context, s *Session, rc *routeCall)
 			rc.keepLoop(routing.ResultNone)
 			return nil
 		}
-		derr = rt.decide(ctx, s, rc)
+		derr = rt.decide(ctx, s, rc, nil)
 	}
 	return derr
 }
@@ -209,12 +217,44 @@ func logConclusion(s *Session, loop string, r routing.Result, err error) {
 // because their phones are busy.
 const maxDeviceSkips = 8
 
-// decide asks the Router under the budget and, when the call joins the
-// line, holds the caller until the wait ends. A hangup comes back as
-// ErrHangup, after the call has been released.
-func (rt *Routes) decide(ctx context.Context, s *Session, rc *routeCall) error {
-	got, derr, late := budget.CallWatched(ctx, rt.budget(), newDecisionWait(s), ErrHangup, s.Log(),
-		func(c context.Context) (*routing.Decision, error) { return rt.ask(c, &rc.req) })
+// pendingDecision is a Router decision under way and what waits for it.
+type pendingDecision struct {
+	w *decisionWait
+	p *budget.Pending[*routing.Decision]
+}
+
+// startDecision asks the Router for rc's request under the budget, without
+// waiting.
+func (rt *Routes) startDecision(ctx context.Context, s *Session, rc *routeCall) *pendingDecision {
+	w := newDecisionWait(s)
+	return &pendingDecision{w: w, p: budget.Start(ctx, rt.budget(), w, s.Log(),
+		func(c context.Context) (*routing.Decision, error) { return rt.ask(c, &rc.req) })}
+}
+
+// abandon gives up a started decision (none: nothing to do) and, once it
+// has ended, releases the call: it may have claimed an agent or joined the
+// line.
+func (rt *Routes) abandon(ctx context.Context, s *Session, call routing.CallID, pd *pendingDecision, why string) {
+	if pd == nil {
+		return
+	}
+	late := pd.p.Abandon()
+	log := s.Log()
+	go func() {
+		<-late
+		rt.release(ctx, log, call, why)
+	}()
+}
+
+// decide waits for the Router's decision (started by startDecision, or now
+// when pd is nil) and, when the call joins the line, holds the caller until
+// the wait ends. A hangup comes back as ErrHangup, after the call has been
+// released.
+func (rt *Routes) decide(ctx context.Context, s *Session, rc *routeCall, pd *pendingDecision) error {
+	if pd == nil {
+		pd = rt.startDecision(ctx, s, rc)
+	}
+	got, derr, late := pd.p.Wait(pd.w, ErrHangup)
 	if got != nil {
 		rc.dec = *got
 	} else {

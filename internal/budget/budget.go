@@ -56,11 +56,38 @@ type Watcher interface {
 // CallWatched is Call with w's Wait in place of the abort channel.
 func CallWatched[T any](ctx context.Context, d time.Duration, w Watcher, aborted error,
 	log *slog.Logger, f func(context.Context) (T, error)) (T, error, <-chan Outcome[T]) {
+	return Start(ctx, d, w, log, f).Wait(w, aborted)
+}
+
+// Pending is f started by Start and not yet waited for.
+type Pending[T any] struct {
+	ctx, cctx context.Context
+	cancel    context.CancelFunc
+	ch        <-chan Outcome[T]
+}
+
+// Start is the first half of CallWatched: f starts now, under d, and runs
+// while the caller does other work; its end calls w's Wake. Wait or Abandon
+// must follow.
+func Start[T any](ctx context.Context, d time.Duration, w Watcher, log *slog.Logger,
+	f func(context.Context) (T, error)) *Pending[T] {
 	cctx, cancel := context.WithTimeout(ctx, d)
-	defer cancel()
-	ch := start(cctx, log, f, w.Wake)
-	w.Wait(cctx)
-	return settle(ctx, cctx, ch, aborted)
+	return &Pending[T]{ctx: ctx, cctx: cctx, cancel: cancel, ch: start(cctx, log, f, w.Wake)}
+}
+
+// Wait is the second half of CallWatched: w waits, then f's outcome or why
+// it was given up, with late as in Call.
+func (p *Pending[T]) Wait(w Watcher, aborted error) (T, error, <-chan Outcome[T]) {
+	defer p.cancel()
+	w.Wait(p.cctx)
+	return settle(p.ctx, p.cctx, p.ch, aborted)
+}
+
+// Abandon gives f up: its context ends now, and its outcome, which may
+// still hold something to undo, comes on the channel returned.
+func (p *Pending[T]) Abandon() <-chan Outcome[T] {
+	p.cancel()
+	return p.ch
 }
 
 // start runs f in its own goroutine and delivers its outcome on the channel

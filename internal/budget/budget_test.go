@@ -79,3 +79,31 @@ func TestCallWatched(t *testing.T) {
 		t.Fatalf("panic: %v", err)
 	}
 }
+
+// Start runs f while the caller does other work; Wait then returns its
+// outcome, and Abandon ends f's context and still delivers the outcome.
+func TestStartThenWaitOrAbandon(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	ctx := context.Background()
+	began := make(chan struct{})
+	w := newWatcher()
+	p := Start(ctx, time.Second, w, log, func(context.Context) (int, error) { close(began); return 9, nil })
+	select {
+	case <-began: // running before anyone waits
+	case <-time.After(time.Second):
+		t.Fatal("f did not start before Wait")
+	}
+	if v, err, late := p.Wait(w, errGone); v != 9 || err != nil || late != nil {
+		t.Fatalf("wait: %v %v %v", v, err, late)
+	}
+	w = newWatcher()
+	p = Start(ctx, time.Minute, w, log, func(c context.Context) (int, error) { <-c.Done(); return 10, c.Err() })
+	select {
+	case o := <-p.Abandon():
+		if o.V != 10 || !errors.Is(o.Err, context.Canceled) {
+			t.Fatalf("abandoned outcome %+v, want 10 and context.Canceled", o)
+		}
+	case <-time.After(time.Second):
+		t.Fatal("abandon did not end f's context")
+	}
+}
