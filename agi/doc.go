@@ -34,9 +34,11 @@
 // a decision that came after its budget, or a panic. Claims also expire on
 // their own in the store.
 //
-// Session speaks the wire protocol: it writes commands, frames and parses
-// replies (multi-line ones included), quotes arguments, applies deadlines and
-// contexts and takes out HANGUP notices, unsolicited ones too. The tests
-// check its parsing against github.com/CyCoreSystems/agi. Package agitest is
-// a fake Asterisk for tests.
+// Session speaks the wire protocol through github.com/CyCoreSystems/agi,
+// wrapped where it falls short: the library writes each command and parses
+// its reply line; the session quotes arguments, applies deadlines and
+// contexts, frames Asterisk's stream (multi-line 520 blocks joined, HANGUP
+// notices taken out, unsolicited ones too) and hands the library one
+// normalised reply line per command. Package agitest is a fake Asterisk for
+// tests.
 package agi

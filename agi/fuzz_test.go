@@ -6,7 +6,6 @@ import (
 	"io"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -57,22 +56,6 @@ func FuzzReadEnv(f *testing.F) {
 	})
 }
 
-// line is r as one line in Asterisk's own shape, values always in
-// parentheses so the library's trimming of one '(' and one ')' returns them
-// unchanged.
-func (r Reply) line() string {
-	var b strings.Builder
-	b.WriteString(strconv.Itoa(r.Status))
-	b.WriteString(" result=")
-	b.WriteString(strconv.Itoa(r.Result))
-	if r.Value != "" {
-		b.WriteString(" (")
-		b.WriteString(r.Value)
-		b.WriteString(")")
-	}
-	return b.String()
-}
-
 // libParse gives line to the agi library, one line per read, and returns
 // its Response.
 func libParse(line string) *agilib.Response {
@@ -81,9 +64,9 @@ func libParse(line string) *agilib.Response {
 }
 
 // FuzzFramer feeds arbitrary bytes, in arbitrary segments, through the reply
-// framer. It must not panic, and every reply it emits, written as one line in
-// Asterisk's shape, must be read by the agi library (a reference parser) as
-// the same status, result and value.
+// framer. It must not panic, and every reply it emits, as the normalised
+// line Command hands the agi library, must be read by the library as the
+// same status, result and value.
 func FuzzFramer(f *testing.F) {
 	f.Add([]byte("200 result=1 (paren (x) and ) end)\n"), uint8(3))
 	f.Add([]byte("520-Invalid command syntax.  Proper usage follows:\nSets a variable to the current channel.\n520 End of proper usage.\n"), uint8(7))

@@ -31,6 +31,25 @@ type Reply struct {
 	Value string
 }
 
+// line is the reply as one line in Asterisk's own shape, the normalised
+// line the agi library is given to parse: "NNN result=N (value)". The value
+// always goes into parentheses, so the library's trimming of one '(' and
+// one ')' returns it unchanged; a 520 block's value is its joined usage text.
+func (r Reply) line() string { return string(r.appendTo(nil)) }
+
+// appendTo appends r.line() to b.
+func (r Reply) appendTo(b []byte) []byte {
+	b = strconv.AppendInt(b, int64(r.Status), 10)
+	b = append(b, " result="...)
+	b = strconv.AppendInt(b, int64(r.Result), 10)
+	if r.Value != "" {
+		b = append(b, " ("...)
+		b = append(b, r.Value...)
+		b = append(b, ')')
+	}
+	return b
+}
+
 // frame is one unit of Asterisk's stream: a reply or a HANGUP notice.
 type frame struct {
 	hangup bool

@@ -17,14 +17,19 @@ import (
 // Session is one FastAGI conversation: the environment Asterisk sent and the
 // commands this side sends back, one at a time.
 //
-// A command is written as one line in one write; its reply is read from
-// Asterisk's stream, framed (HANGUP notices taken out, multi-line 520 blocks
-// joined) by whoever reads it. While the Router decides, the session's own
-// goroutine reads the stream, so a HANGUP then ends the wait at once. Once
-// Hungup is asked for, a reader goroutine takes the stream over for the rest
-// of the session (as on a connection that cannot be polled): it keeps
-// reading while the session is idle, which is how an unsolicited HANGUP is
-// noticed at once, and hands each reply to the command waiting for it.
+// Commands go through github.com/CyCoreSystems/agi, wrapped (libConn): the
+// library writes each command as one line in one write and parses its reply
+// line. It has no deadlines or contexts and cannot read multi-line replies,
+// so it never reads the connection: the reply is read from Asterisk's
+// stream, framed (HANGUP notices taken out, multi-line 520 blocks joined) by
+// whoever reads it, and handed to the library as one normalised line
+// (Reply.line), in the goroutine of the command. While the Router decides,
+// the session's own goroutine reads the stream, so a HANGUP then ends the
+// wait at once. Once Hungup is asked for, a reader goroutine takes the
+// stream over for the rest of the session (as on a connection that cannot be
+// polled): it keeps reading while the session is idle, which is how an
+// unsolicited HANGUP is noticed at once, and hands each reply to the command
+// waiting for it.
 type Session struct {
 	env     Env
 	rawOnce sync.Once // fills env.Raw
@@ -35,6 +40,7 @@ type Session struct {
 
 	mu     sync.Mutex // one command at a time
 	broken error      // set once the stream can no longer be trusted
+	lc     *libConn   // the agi library's session, under mu; made at the first command
 
 	fr      framer
 	raw     syscall.RawConn // nil: the connection cannot be polled
@@ -157,14 +163,7 @@ func (s *Session) Command(ctx context.Context, line string) (Reply, error) {
 	if ctx.Done() != nil && ctx != s.base {
 		defer s.interruptOn(ctx, true)()
 	}
-	if err := s.send(line); err != nil {
-		return s.fail(ctx, byCtx, "send command", err)
-	}
-	r, err := s.readReply()
-	if err != nil {
-		return s.fail(ctx, byCtx, "read reply", err)
-	}
-	return replyOf(r)
+	return s.roundTrip(ctx, line, deadline, byCtx, true)
 }
 
 // deadline is the command's deadline: the command timeout or ctx's, if
@@ -183,14 +182,21 @@ func (s *Session) roundTripReader(ctx context.Context, line string, deadline tim
 	if ctx.Done() != nil && ctx != s.base {
 		defer s.interruptOn(ctx, false)()
 	}
-	if err := s.send(line); err != nil {
-		return s.fail(ctx, byCtx, "send command", err)
+	return s.roundTrip(ctx, line, deadline, byCtx, false)
+}
+
+// roundTrip sends line and reads its reply through the agi library. inline:
+// the caller holds the turn and reads the stream itself; otherwise the
+// reader goroutine reads it.
+func (s *Session) roundTrip(ctx context.Context, line string, deadline time.Time, byCtx, inline bool) (Reply, error) {
+	resp, writeErr, readErr := s.libConn().command(ctx, deadline, inline, line)
+	if writeErr != nil {
+		return s.fail(ctx, byCtx, "send command", writeErr)
 	}
-	r, err := s.reader.reply(s, ctx, deadline)
-	if err != nil {
-		return s.fail(ctx, byCtx, "read reply", err)
+	if readErr != nil {
+		return s.fail(ctx, byCtx, "read reply", readErr)
 	}
-	return replyOf(r)
+	return replyOf(resp)
 }
 
 // checkCommand refuses a line Command cannot send.
@@ -228,31 +234,6 @@ func (s *Session) interruptOn(ctx context.Context, inline bool) (stop func()) {
 			<-fired
 		}
 	}
-}
-
-// send writes line and its newline in one write, so Asterisk reads the
-// command from one segment.
-func (s *Session) send(line string) error {
-	b := make([]byte, len(line)+1)
-	copy(b, line)
-	b[len(line)] = '\n'
-	_, err := s.conn.Write(b)
-	return err
-}
-
-// replyOf types the error of a reply.
-func replyOf(r Reply) (Reply, error) {
-	switch r.Status {
-	case 200:
-		return r, nil
-	case 510:
-		return r, ErrInvalidCommand
-	case 511:
-		return r, ErrDeadChannel
-	case 520:
-		return r, &UsageError{Usage: r.Value}
-	}
-	return r, fmt.Errorf("%w: status %d", ErrProtocol, r.Status)
 }
 
 // classify names why the stream failed, for the caller and the log. byCtx:
