@@ -11,15 +11,18 @@ import (
 // instead of queueing behind work the service cannot finish in time.
 var ErrOverloaded = errors.New("too many routing decisions in flight")
 
-// DefaultMaxDecisions bounds route decisions in flight, which bounds the
-// memory and goroutines a flood of calls can take. A decision holds no
-// Redis connection of its own (serve sends the scripts of all calls in
-// flight through one autopipeliner), so the bound is set above the
-// sessions one instance is sized for: at 1,000 concurrent sessions a bound
-// of 64 left decisions queueing past their budget on a loaded machine
-// (3,300-4,600 fallbacks in 8 s) where 512 left none (docs/BENCHMARKS.md).
-// Releases (dial results, hangups) are never held by it.
-const DefaultMaxDecisions = 1024
+// DefaultMaxDecisions bounds route decisions in flight. A decision holds
+// no Redis connection of its own (serve sends the scripts of all calls in
+// flight through one autopipeliner), but every decision admitted joins that
+// one stream, and the releases (dial results, hangups) queue behind it:
+// when calls arrive faster than the machine can decide them, more decisions
+// at once only make every one of them, and every release, slower until all
+// miss their budget. Measured on two cores (docs/BENCHMARKS.md): at 2,000
+// calls/s offered, 1,024 slots carried 635 calls/s with hangups timing out,
+// 128 carried 520-1,421 with none; at 1,000 concurrent sessions 64 slots
+// gave 135 budget timeouts in 6 s where 128 gave none. Releases are never
+// held by it.
+const DefaultMaxDecisions = 128
 
 // admit takes a decision slot, waiting at most until ctx ends. release
 // gives it back.
