@@ -24,7 +24,7 @@ type routeVars struct {
 const numRouteVars = 10
 
 // pair is the i-th of the variables other than VarResult, in the order they
-// are set.
+// are set; publish skips an empty value.
 func (v *routeVars) pair(i int) (name, value string) {
 	switch i {
 	case 0:
@@ -51,7 +51,7 @@ func (v *routeVars) pair(i int) (name, value string) {
 		}
 		return VarWaited, ""
 	}
-	panic("agi: no route variable " + strconv.Itoa(i))
+	return "", "" // past numRouteVars: nothing to set
 }
 
 // SendableFallback is the fallback the route request sends: f, or "" when
