@@ -2,7 +2,6 @@ package outbound_test
 
 import (
 	"context"
-	"log/slog"
 	"slices"
 	"testing"
 	"time"
@@ -27,20 +26,7 @@ func TestWaitingCallerHearsTheirPlaceInLine(t *testing.T) {
 			}
 		},
 	}
-	s := &outbound.Server{Handler: &outbound.Routes{Router: r}, Log: slog.New(slog.DiscardHandler)}
-	addr, _, _ := serve(t, s)
-	c := &fstest.Call{
-		Channel: fstest.Channel{UUID: "u-announce", Name: "sofia/internal/x", CallerNumber: "40000001", Answered: true},
-		Bridge:  func(string) fstest.Outcome { return fstest.Outcome{Answer: true, Talk: 10 * time.Millisecond} },
-	}
-	if err := c.Start(context.Background(), addr); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := c.Wait(ctx); err != nil {
-		t.Fatal(err)
-	}
+	c := runBridgedCall(t, r, "u-announce", func(string) fstest.Outcome { return fstest.Outcome{Answer: true, Talk: 10 * time.Millisecond} })
 	apps := c.Apps()
 	moh := "playback " + outbound.DefaultMusic
 	say := "playback file_string://" + outbound.PromptPlace + "!sentralbord/tall-2.wav"

@@ -2,14 +2,12 @@ package outbound_test
 
 import (
 	"context"
-	"log/slog"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/sentralbord/sentralbord/esl/outbound"
 	"github.com/sentralbord/sentralbord/esl/outbound/fstest"
 	"github.com/sentralbord/sentralbord/routing"
 )
@@ -44,31 +42,18 @@ func TestBridgeOutcomeIsReadFromItsOwnCompletion(t *testing.T) {
 		return routing.Decision{Result: routing.ResultOK, Loop: routing.Loop{ID: "1", RingTimeout: 5 * time.Second},
 			Agent: routing.Agent{ID: a, FreeSWITCHDial: "user/" + string(a)}}, nil
 	}
-	s := &outbound.Server{Handler: &outbound.Routes{Router: r}, Log: slog.New(slog.DiscardHandler)}
-	addr, _, _ := serve(t, s)
-	c := &fstest.Call{
-		Channel: fstest.Channel{UUID: "u-outcomes", Name: "sofia/internal/x", CallerNumber: "40000001", Answered: true},
-		Bridge: func(arg string) fstest.Outcome {
-			switch {
-			case strings.HasSuffix(arg, "user/anna"):
-				return fstest.Outcome{Ring: 30 * time.Millisecond}
-			case strings.HasSuffix(arg, "user/bo"):
-				return fstest.Outcome{DialStatus: "BUSY", Disposition: "USER_BUSY"}
-			case strings.HasSuffix(arg, "user/cid"):
-				// Other causes: DIALSTATUS is the cause itself.
-				return fstest.Outcome{DialStatus: "USER_NOT_REGISTERED", Disposition: "USER_NOT_REGISTERED"}
-			}
-			return fstest.Outcome{Answer: true, Talk: 20 * time.Millisecond}
-		},
-	}
-	if err := c.Start(context.Background(), addr); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := c.Wait(ctx); err != nil {
-		t.Fatal(err)
-	}
+	runBridgedCall(t, r, "u-outcomes", func(arg string) fstest.Outcome {
+		switch {
+		case strings.HasSuffix(arg, "user/anna"):
+			return fstest.Outcome{Ring: 30 * time.Millisecond}
+		case strings.HasSuffix(arg, "user/bo"):
+			return fstest.Outcome{DialStatus: "BUSY", Disposition: "USER_BUSY"}
+		case strings.HasSuffix(arg, "user/cid"):
+			// Other causes: DIALSTATUS is the cause itself.
+			return fstest.Outcome{DialStatus: "USER_NOT_REGISTERED", Disposition: "USER_NOT_REGISTERED"}
+		}
+		return fstest.Outcome{Answer: true, Talk: 20 * time.Millisecond}
+	})
 	want := []routing.DialStatus{routing.DialNoAnswer, routing.DialBusy, routing.DialChanUnavail, routing.DialAnswer}
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -46,20 +46,7 @@ func agentDecision() routing.Decision {
 // types build, eslgo's "connect" included, and eslgo's "exit" never leaves.
 func TestCommandsAreEslgos(t *testing.T) {
 	r := &router{route: func(context.Context, routing.RouteRequest) (routing.Decision, error) { return agentDecision(), nil }}
-	s := &outbound.Server{Handler: &outbound.Routes{Router: r}, Log: slog.New(slog.DiscardHandler)}
-	addr, _, _ := serve(t, s)
-	c := &fstest.Call{
-		Channel: fstest.Channel{UUID: "5b1c0e0e-6a47-4a8e-9d39-0b0b8f1f4e11", Name: "sofia/internal/x", CallerNumber: "40000001", Answered: true},
-		Bridge:  func(string) fstest.Outcome { return fstest.Outcome{Answer: true, Talk: 20 * time.Millisecond} },
-	}
-	if err := c.Start(context.Background(), addr); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := c.Wait(ctx); err != nil {
-		t.Fatal(err)
-	}
+	c := runBridgedCall(t, r, "5b1c0e0e-6a47-4a8e-9d39-0b0b8f1f4e11", func(string) fstest.Outcome { return fstest.Outcome{Answer: true, Talk: 20 * time.Millisecond} })
 	cmds := c.Commands()
 	uuid := c.Channel.UUID
 	if len(cmds) != 6 {

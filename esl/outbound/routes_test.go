@@ -47,17 +47,7 @@ func (r *router) RequestCallbackFrom(_ context.Context, _ routing.Source, _ rout
 func runCall(t *testing.T, r *router, vars map[string]string) *fstest.Call {
 	t.Helper()
 	s := &outbound.Server{Handler: &outbound.Routes{Router: r, DecisionBudget: 50 * time.Millisecond}, Log: slog.New(slog.DiscardHandler)}
-	addr, _, _ := serve(t, s)
-	c := &fstest.Call{Channel: fstest.Channel{UUID: "u-1", Name: "sofia/internal/x", CallerNumber: "40000001", Answered: true, Vars: vars}}
-	if err := c.Start(context.Background(), addr); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := c.Wait(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return play(t, s, &fstest.Call{Channel: fstest.Channel{UUID: "u-1", Name: "sofia/internal/x", CallerNumber: "40000001", Answered: true, Vars: vars}})
 }
 
 func TestSlowRouterGivesErrorWithinBudgetAndLateClaimIsReleased(t *testing.T) {
@@ -93,4 +83,31 @@ func TestCallbackRequest(t *testing.T) {
 	if v := c.Vars(); v["sb_result"] != "ok" || got.Load() != "40000001" {
 		t.Fatalf("vars %v, number %v", v, got.Load())
 	}
+}
+
+// runBridgedCall runs one answered FreeSWITCH call with channel uuid
+// through a server routing with r, its bridges ending as bridge says, and
+// returns it once it has ended.
+func runBridgedCall(t *testing.T, r outbound.Router, uuid string, bridge func(string) fstest.Outcome) *fstest.Call {
+	t.Helper()
+	s := &outbound.Server{Handler: &outbound.Routes{Router: r}, Log: slog.New(slog.DiscardHandler)}
+	return play(t, s, &fstest.Call{
+		Channel: fstest.Channel{UUID: uuid, Name: "sofia/internal/x", CallerNumber: "40000001", Answered: true},
+		Bridge:  bridge,
+	})
+}
+
+// play runs c against s and returns it once the call has ended.
+func play(t *testing.T, s *outbound.Server, c *fstest.Call) *fstest.Call {
+	t.Helper()
+	addr, _, _ := serve(t, s)
+	if err := c.Start(context.Background(), addr); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
