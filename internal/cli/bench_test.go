@@ -13,12 +13,7 @@ func TestParseBenchAGI(t *testing.T) {
 		return benchAGIOptions{runs: 1, agents: 100, loops: 2, loopFlag: []string{"1"},
 			load: loadgen.Options{Concurrency: 10, Duration: time.Second}}
 	}
-	for _, c := range []struct {
-		name    string
-		edit    func(*benchAGIOptions)
-		wantErr bool
-		check   func(t *testing.T, o benchAGIOptions)
-	}{
+	runParseCases(t, base, parseBenchAGI, []parseCase[benchAGIOptions]{
 		{name: "no address starts its own service", edit: func(*benchAGIOptions) {}, check: func(t *testing.T, o benchAGIOptions) {
 			if !o.self || len(o.load.Loops) != 2 || o.load.Loops[1] != "2" {
 				t.Errorf("self %v loops %v", o.self, o.load.Loops)
@@ -40,23 +35,7 @@ func TestParseBenchAGI(t *testing.T) {
 		{name: "zero runs are refused", edit: func(o *benchAGIOptions) { o.runs = 0 }, wantErr: true},
 		{name: "ten loops are refused", edit: func(o *benchAGIOptions) { o.loops = 10 }, wantErr: true},
 		{name: "a negative hold is refused", edit: func(o *benchAGIOptions) { o.load.Hold = -time.Second }, wantErr: true},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			o := base()
-			c.edit(&o)
-			got, err := parseBenchAGI(o)
-			if (err != nil) != c.wantErr {
-				t.Fatalf("err = %v, want error %v", err, c.wantErr)
-			}
-			if err != nil {
-				if ExitCode(err) != ExitCode(usage(err)) {
-					t.Errorf("exit code %d, want the usage code", ExitCode(err))
-				}
-				return
-			}
-			c.check(t, got)
-		})
-	}
+	})
 }
 
 func TestParseBenchESL(t *testing.T) {
@@ -64,12 +43,7 @@ func TestParseBenchESL(t *testing.T) {
 		return benchESLOptions{runs: 3, mix: loadgen.DefaultESLMix.String(),
 			load: loadgen.ESLOptions{Events: 1000, Agents: 10, Format: "plain"}}
 	}
-	for _, c := range []struct {
-		name    string
-		edit    func(*benchESLOptions)
-		wantErr bool
-		check   func(t *testing.T, o benchESLOptions)
-	}{
+	runParseCases(t, base, parseBenchESL, []parseCase[benchESLOptions]{
 		{name: "the defaults measure a count of events", edit: func(*benchESLOptions) {}, check: func(t *testing.T, o benchESLOptions) {
 			if o.load.Events != 1000 || o.load.Mix != loadgen.DefaultESLMix {
 				t.Errorf("%+v", o.load)
@@ -90,23 +64,7 @@ func TestParseBenchESL(t *testing.T) {
 		{name: "no agents are refused", edit: func(o *benchESLOptions) { o.load.Agents = 0 }, wantErr: true},
 		{name: "an xml format is refused", edit: func(o *benchESLOptions) { o.load.Format = "xml" }, wantErr: true},
 		{name: "zero runs are refused", edit: func(o *benchESLOptions) { o.runs = 0 }, wantErr: true},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			o := base()
-			c.edit(&o)
-			got, err := parseBenchESL(o)
-			if (err != nil) != c.wantErr {
-				t.Fatalf("err = %v, want error %v", err, c.wantErr)
-			}
-			if err != nil {
-				if ExitCode(err) != ExitCode(usage(err)) {
-					t.Errorf("exit code %d, want the usage code", ExitCode(err))
-				}
-				return
-			}
-			c.check(t, got)
-		})
-	}
+	})
 }
 
 func TestBenchESLNodeArgsReadBack(t *testing.T) {
@@ -137,5 +95,37 @@ func TestParseBenchFSRefusesBusyPhones(t *testing.T) {
 	_, err := parseBenchFS(o)
 	if err == nil || !strings.Contains(err.Error(), "--busy") || ExitCode(err) != ExitCode(usage(err)) {
 		t.Errorf("--busy 5: %v, want a usage error naming --busy", err)
+	}
+}
+
+// parseCase is one edit of a bench command's options and what parsing it
+// gives: an error, or options check accepts.
+type parseCase[O any] struct {
+	name    string
+	edit    func(*O)
+	wantErr bool
+	check   func(t *testing.T, o O)
+}
+
+// runParseCases parses base() edited by each case; a refusal must carry the
+// usage exit code.
+func runParseCases[O any](t *testing.T, base func() O, parse func(O) (O, error), cases []parseCase[O]) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			o := base()
+			c.edit(&o)
+			got, err := parse(o)
+			if (err != nil) != c.wantErr {
+				t.Fatalf("err = %v, want error %v", err, c.wantErr)
+			}
+			if err != nil {
+				if ExitCode(err) != ExitCode(usage(err)) {
+					t.Errorf("exit code %d, want the usage code", ExitCode(err))
+				}
+				return
+			}
+			c.check(t, got)
+		})
 	}
 }
