@@ -76,16 +76,23 @@ the listener.`,
 		},
 	}
 	f := cmd.Flags()
-	f.IntVar(&o.load.Events, "events", 200_000, "events per run (0 with --duration)")
+	eslGeneratorFlags(cmd, &o, 200_000)
+	f.IntVar(&o.runs, "runs", 3, "runs; the summary gives medians")
+	f.StringVar(&o.cpuProf, "cpuprofile", "", "write a CPU profile of this process during the first run to FILE")
+	f.BoolVar(&o.nodeApart, "node-process", true, "run the fake node in a process of its own, as a real one would be; false runs it in this process")
+	return cmd
+}
+
+// eslGeneratorFlags declares the event generator's flags, shared by bench
+// esl and the fake node it starts (nodeArgs passes them on).
+func eslGeneratorFlags(cmd *cobra.Command, o *benchESLOptions, events int) {
+	f := cmd.Flags()
+	f.IntVar(&o.load.Events, "events", events, "events per run (0 with --duration)")
 	f.DurationVar(&o.load.Duration, "duration", 0, "send for this long instead of --events")
 	f.IntVar(&o.load.Agents, "agents", 1000, "agents in the generated configuration")
 	f.StringVar(&o.mix, "mix", loadgen.DefaultESLMix.String(), "weights of the kinds of events")
 	f.StringVar(&o.load.Format, "format", "plain", "event format the listener subscribes to: plain or json")
 	f.Uint64Var(&o.load.Seed, "seed", 1, "seed of the event generator")
-	f.IntVar(&o.runs, "runs", 3, "runs; the summary gives medians")
-	f.StringVar(&o.cpuProf, "cpuprofile", "", "write a CPU profile of this process during the first run to FILE")
-	f.BoolVar(&o.nodeApart, "node-process", true, "run the fake node in a process of its own, as a real one would be; false runs it in this process")
-	return cmd
 }
 
 // nodeArgs are the arguments of the hidden esl-node command for one run.
@@ -114,12 +121,7 @@ func newBenchESLNodeCmd(g *globals) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.IntVar(&o.load.Events, "events", 0, "events")
-	f.DurationVar(&o.load.Duration, "duration", 0, "send for this long")
-	f.IntVar(&o.load.Agents, "agents", 1000, "agents")
-	f.StringVar(&o.mix, "mix", loadgen.DefaultESLMix.String(), "weights of the kinds of events")
-	f.StringVar(&o.load.Format, "format", "plain", "plain or json")
-	f.Uint64Var(&o.load.Seed, "seed", 1, "seed")
+	eslGeneratorFlags(cmd, &o, 0)
 	f.IntVar(&o.run, "run", 0, "run number")
 	o.runs = 1
 	return cmd
