@@ -32,8 +32,7 @@ end
 local skip = {}
 for i = 14, #ARGV do skip[ARGV[i]] = true end
 -- A call's first request has no record yet: no agents tried, no place in line.
-local seen = c[1] or c[2]
-if seen then
+if c[1] or c[2] then
   for _, id in ipairs(redis.call('SMEMBERS', tkey(call))) do skip[id] = true end
 end
 
