@@ -71,7 +71,7 @@ func (rt *Routes) recordDial(ctx context.Context, s *Session) (routing.Result, s
 		s.Log().Warn("recording dial result failed", "status", status, "err", err)
 		return routing.ResultError, reason(err)
 	}
-	s.Log().Info("dial result recorded", "status", status)
+	s.Log().Debug("dial result recorded", "status", status)
 	return routing.ResultOK, ""
 }
 
@@ -97,7 +97,7 @@ func (rt *Routes) hangup(ctx context.Context, s *Session) error {
 		res, cause = routing.ResultError, reason(err)
 	case agent != "":
 		s.LogWith("agent", agent)
-		s.Log().Info("call released")
+		s.Log().Debug("call released")
 	default:
 		s.Log().Debug("call ended holding no agent")
 	}

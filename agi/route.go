@@ -263,13 +263,13 @@ func (rt *Routes) ring(ctx context.Context, s *Session, rc *routeCall) error {
 }
 
 // logRing logs how ring went: an error without a dial string, else the
-// claim.
+// claim, at debug (the audit stream has every claim).
 func logRing(s *Session, msg string, v *routeVars) {
 	if v.result != routing.ResultOK {
 		s.Log().Error(msg, "loop", v.loop)
 		return
 	}
-	s.Log().Info(msg, "loop", v.loop, "ring_timeout", v.timeout)
+	s.Log().Debug(msg, "loop", v.loop, "ring_timeout", v.timeout)
 }
 
 // publish sets the variables, then VarResult. An ok result is not published

@@ -28,7 +28,7 @@ func (cl *call) bridge(ctx context.Context, dec routing.Decision) (bool, error) 
 	if err != nil {
 		return false, err
 	}
-	log.Info("ringing agent", "loop", dec.Loop.ID, "ring_timeout", dec.Loop.RingTimeout)
+	log.Debug("ringing agent", "loop", dec.Loop.ID, "ring_timeout", dec.Loop.RingTimeout)
 	answered := false
 	for {
 		e, err := cl.c.Next(ctx)
@@ -47,7 +47,7 @@ func (cl *call) bridge(ctx context.Context, dec routing.Decision) (bool, error) 
 			if err := cl.dialResult(ctx, a.ID, routing.DialAnswer); err != nil {
 				log.Error("recording the answer failed", "err", err)
 			} else {
-				log.Info("agent answered")
+				log.Debug("agent answered")
 			}
 		case "CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE":
 			return answered, ErrHangup
