@@ -34,8 +34,8 @@ type Directory struct {
 	prefix string
 	Now    func() time.Time
 	// Lookups serves CallerName: the client itself, or (serve) its
-	// autopipeliner, so a call's lookup shares the pipeline its claim
-	// script goes out in. Set it before the Directory is used.
+	// asynchronous autopipeliner, so a call's lookup goes out with its
+	// claim script (StartCallerName). Set it before the Directory is used.
 	Lookups redis.Cmdable
 }
 
@@ -170,11 +170,24 @@ func (d *Directory) ByPhone(ctx context.Context, phone string) ([]string, error)
 // one member has the number, SeveralMembers when more do, "" otherwise. It
 // is one HGETALL on a hash of a member or two.
 func (d *Directory) CallerName(ctx context.Context, number string) (string, error) {
+	return d.StartCallerName(ctx, number)()
+}
+
+// StartCallerName is CallerName in two halves (routing.DirectoryStarter):
+// the lookup is sent now when Lookups is an asynchronous autopipeliner,
+// and the function returned waits for its answer.
+func (d *Directory) StartCallerName(ctx context.Context, number string) func() (string, error) {
 	n, err := NormalizePhone(number)
 	if err != nil {
-		return "", nil // withheld, foreign or internal: not a member's registered number
+		return func() (string, error) { return "", nil } // withheld, foreign or internal: not a member's registered number
 	}
-	h, err := d.Lookups.HGetAll(ctx, d.Key("memberphone:"+n)).Result()
+	cmd := d.Lookups.HGetAll(ctx, d.Key("memberphone:"+n))
+	return func() (string, error) { return callerNameOf(cmd) }
+}
+
+// callerNameOf is the name a memberphone lookup gives.
+func callerNameOf(cmd *redis.MapStringStringCmd) (string, error) {
+	h, err := cmd.Result()
 	if err != nil {
 		return "", fmt.Errorf("caller name: %w", err)
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/sentralbord/sentralbord/internal/redistest"
 )
 
@@ -66,6 +68,27 @@ func TestCallerName(t *testing.T) {
 				t.Fatalf("CallerName(%q) = %q, %v; want %q", tt.number, got, err, tt.want)
 			}
 		})
+	}
+	// serve looks names up through the asynchronous autopipeliner: the
+	// lookup is sent when started and answered when asked for.
+	c, ok := d.c.(*redis.Client)
+	if !ok {
+		t.Fatalf("directory client is %T, want *redis.Client", d.c)
+	}
+	ap, err := c.AsyncAutoPipeline()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ap.Close()
+	d.Lookups = ap
+	started := make([]func() (string, error), len(tests))
+	for i, tt := range tests {
+		started[i] = d.StartCallerName(ctx, tt.number)
+	}
+	for i, tt := range tests {
+		if got, err := started[i](); err != nil || got != tt.want {
+			t.Errorf("started %s (%q) = %q, %v; want %q", tt.name, tt.number, got, err, tt.want)
+		}
 	}
 }
 

@@ -105,7 +105,7 @@ func TestConcurrentClaimsNeverShareAnAgent(t *testing.T) {
 func concurrentClaims(t *testing.T, pipelined bool) {
 	s, _ := newStore(t)
 	if pipelined {
-		ap, err := s.c.AutoPipeline()
+		ap, err := s.c.AsyncAutoPipeline()
 		if err != nil {
 			t.Fatal(err)
 		}

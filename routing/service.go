@@ -146,11 +146,28 @@ func (s *Service) Route(ctx context.Context, req RouteRequest) (Decision, error)
 	defer release()
 	// The caller's name is looked up while the agent is claimed: the
 	// caller waits for one round trip to the store, not two.
-	name := make(chan string, 1)
-	go func() { name <- s.callerName(ctx, req) }()
+	name := s.startCallerName(ctx, req)
 	d, err := s.claim(ctx, req, loop)
-	d.CallerName = <-name
+	d.CallerName = name()
 	return d, err
+}
+
+// startCallerName starts callerName and returns its answer's getter: the
+// Directory's own start when it has one, else a goroutine.
+func (s *Service) startCallerName(ctx context.Context, req RouteRequest) func() string {
+	ds, ok := s.Directory.(DirectoryStarter)
+	if !ok {
+		ch := make(chan string, 1)
+		go func() { ch <- s.callerName(ctx, req, s.Directory.CallerName) }()
+		return func() string { return <-ch }
+	}
+	var get func() (string, error)
+	if req.CallerNumber != "" {
+		get = ds.StartCallerName(ctx, req.CallerNumber)
+	}
+	return func() string {
+		return s.callerName(ctx, req, func(context.Context, string) (string, error) { return get() })
+	}
 }
 
 // claim is Route's decision once the loop is known.
@@ -196,10 +213,10 @@ func (s *Service) claim(ctx context.Context, req RouteRequest, loop Loop) (Decis
 
 // callerName looks the number up in the Directory; a failing lookup only
 // costs the name, never the call.
-func (s *Service) callerName(ctx context.Context, req RouteRequest) string {
+func (s *Service) callerName(ctx context.Context, req RouteRequest, lookup func(context.Context, string) (string, error)) string {
 	name := req.CallerName
 	if req.CallerNumber != "" {
-		if n, err := s.Directory.CallerName(ctx, req.CallerNumber); err != nil {
+		if n, err := lookup(ctx, req.CallerNumber); err != nil {
 			s.Log.Warn("caller lookup failed", "err", err)
 		} else if n != "" {
 			name = n

@@ -3,6 +3,7 @@ package routing
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -268,5 +269,43 @@ func TestCallerName(t *testing.T) {
 				t.Fatalf("caller name %q (%v), want %q", d.CallerName, err, tt.wantName)
 			}
 		})
+		if f, ok := tt.dir.(directoryFunc); ok {
+			t.Run(tt.name+", lookup started before the claim", func(t *testing.T) {
+				var steps []string
+				claim := func(r ClaimRequest) (Claim, error) {
+					steps = append(steps, "claim")
+					return claimAnna(r)
+				}
+				s := NewService(testRoster(t), &fakeStore{claim: claim}, nil)
+				s.Directory = &startedDirectory{f: f, steps: &steps}
+				tt.req.Call, tt.req.Loop = "c", "1"
+				d, err := s.Route(context.Background(), tt.req)
+				if err != nil || d.CallerName != tt.wantName {
+					t.Fatalf("caller name %q (%v), want %q", d.CallerName, err, tt.wantName)
+				}
+				if want := "start claim answer"; strings.Join(steps, " ") != want {
+					t.Fatalf("steps %q, want %q", steps, want)
+				}
+			})
+		}
+	}
+}
+
+// startedDirectory is a DirectoryStarter that records when its lookup is
+// started and when its answer is taken.
+type startedDirectory struct {
+	f     directoryFunc
+	steps *[]string
+}
+
+func (d *startedDirectory) CallerName(ctx context.Context, n string) (string, error) {
+	return d.f.CallerName(ctx, n)
+}
+
+func (d *startedDirectory) StartCallerName(_ context.Context, n string) func() (string, error) {
+	*d.steps = append(*d.steps, "start")
+	return func() (string, error) {
+		*d.steps = append(*d.steps, "answer")
+		return d.f(n)
 	}
 }

@@ -138,6 +138,16 @@ type Directory interface {
 	CallerName(ctx context.Context, number string) (string, error)
 }
 
+// DirectoryStarter is a Directory that can start a lookup and be asked for
+// its answer later, so the lookup rides along with the claim without a
+// goroutine of its own.
+type DirectoryStarter interface {
+	Directory
+	// StartCallerName starts CallerName's lookup; the function returned
+	// gives its answer, waiting for it if need be.
+	StartCallerName(ctx context.Context, number string) func() (string, error)
+}
+
 // NoDirectory knows nobody.
 type NoDirectory struct{}
 

@@ -77,9 +77,11 @@ func Run(ctx, hard context.Context, o Options) error {
 	dir := members.NewDirectory(client, ns)
 	// Calls in flight send their scripts and lookups together: one write,
 	// one read and one wake-up on each side for many calls instead of one
-	// each (docs/BENCHMARKS.md). Supervisor commands and syncs stay on the
-	// client.
-	ap, err := client.AutoPipeline()
+	// each (docs/BENCHMARKS.md). The asynchronous face sends a command when
+	// it is issued and waits when its result is read, so a route's caller
+	// lookup and claim leave together. Supervisor commands and syncs stay
+	// on the client.
+	ap, err := client.AsyncAutoPipeline()
 	if err != nil {
 		return fmt.Errorf("redis autopipeline: %w", err)
 	}
