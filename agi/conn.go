@@ -13,20 +13,64 @@ import (
 )
 
 // serveConn runs one connection from slot to close. Nothing that happens in
-// it (a panic included) reaches the accept loop.
+// it (a panic included) reaches the accept loop. It is the bottom of the
+// session's goroutine and the handler runs right above it: the goroutine
+// waits for Asterisk with a 4 KiB stack, so this frame holds little and one
+// deferred call (finish) does all the cleaning up.
 func (s *Server) serveConn(ctx context.Context, conn net.Conn, accepted time.Time) {
-	defer s.wg.Done()
-	defer s.inFlight.Add(-1)
-	slot := s.acquire(ctx)
-	if slot {
-		defer func() { <-s.sem }()
-	}
-	if !s.track(conn) {
-		_ = conn.Close()
+	c := &connState{conn: conn, slot: s.acquire(ctx)}
+	defer s.finish(ctx, c)
+	if c.tracked = s.track(conn); !c.tracked {
 		return
 	}
-	defer s.untrack(conn)
-	s.session(ctx, conn, admission{accepted: accepted, slot: slot})
+	if c.sess = s.open(ctx, conn, admission{accepted: accepted, slot: c.slot}); c.sess == nil {
+		return
+	}
+	c.start = time.Now()
+	c.err = s.Handler.ServeAGI(ctx, c.sess)
+	c.served = true
+}
+
+// connState is what finish cleans up after a connection.
+type connState struct {
+	conn    net.Conn
+	sess    *Session // nil until the environment is read and admitted
+	slot    bool     // holds a session slot
+	tracked bool     // registered for Close
+	served  bool     // the handler returned
+	start   time.Time
+	err     error // the handler's
+}
+
+// finish ends a connection: it logs a panic or how the handler ended,
+// closes the connection and gives back the slot.
+func (s *Server) finish(ctx context.Context, c *connState) {
+	if r := recover(); r != nil {
+		log := s.connLog(c.conn)
+		if c.sess != nil {
+			log = c.sess.Log()
+		}
+		log.Error("panic in agi session; connection closed", "panic", r, "stack", string(debug.Stack()))
+	} else if c.served {
+		logDone(c.sess.Log(), c.start, c.err)
+	}
+	linger := s.CloseLinger
+	if ctx.Err() != nil {
+		linger = 0
+	}
+	if c.sess != nil {
+		c.sess.close(linger)
+	} else {
+		_ = c.conn.Close()
+	}
+	if c.tracked {
+		s.untrack(c.conn)
+	}
+	if c.slot {
+		<-s.sem
+	}
+	s.inFlight.Add(-1)
+	s.wg.Done()
 }
 
 // admission is what admit knows of a connection besides its request.
@@ -100,35 +144,6 @@ func (s *Server) untrack(conn net.Conn) {
 	delete(s.conns, conn)
 }
 
-// session reads the environment, runs the handler and closes the connection.
-func (s *Server) session(ctx context.Context, conn net.Conn, a admission) {
-	var sess *Session
-	defer func() {
-		if r := recover(); r != nil {
-			log := s.connLog(conn)
-			if sess != nil {
-				log = sess.Log()
-			}
-			log.Error("panic in agi session; connection closed", "panic", r, "stack", string(debug.Stack()))
-		}
-		linger := s.CloseLinger
-		if ctx.Err() != nil {
-			linger = 0
-		}
-		if sess != nil {
-			sess.close(linger)
-		} else {
-			_ = conn.Close()
-		}
-	}()
-	if sess = s.open(ctx, conn, a); sess == nil {
-		return
-	}
-	start := time.Now()
-	sess.Log().Debug("agi session started")
-	logDone(sess.Log(), start, s.Handler.ServeAGI(ctx, sess))
-}
-
 // logDone logs how a session's handler ended.
 func logDone(log *slog.Logger, start time.Time, err error) {
 	took := time.Since(start).Round(time.Millisecond)
@@ -157,6 +172,7 @@ func (s *Server) open(ctx context.Context, conn net.Conn, a admission) *Session 
 	}
 	sess.init(conn, br, s.sessionLog(conn, &sess.env), s.CommandTimeout)
 	sess.base = ctx
+	sess.Log().Debug("agi session started")
 	return sess
 }
 

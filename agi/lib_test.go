@@ -99,3 +99,20 @@ func TestCommandsGoThroughLibrary(t *testing.T) {
 		})
 	}
 }
+
+// TestLibraryWriteIsChecked: the session sends the command itself; should
+// the library ever format it differently, the command fails as a protocol
+// error instead of acting on a reply to something else.
+func TestLibraryWriteIsChecked(t *testing.T) {
+	c := &libConn{sent: "SET VARIABLE A \"1\""}
+	if n, err := c.Write([]byte("SET VARIABLE A \"1\"\n")); err != nil || n != 19 || c.libErr != nil {
+		t.Fatalf("same line: n=%d err=%v libErr=%v", n, err, c.libErr)
+	}
+	for _, p := range []string{"SET VARIABLE A \"2\"\n", "SET VARIABLE A \"1\"", "SET VARIABLE A \"1\"\r\n"} {
+		c.libErr = nil
+		_, _ = c.Write([]byte(p))
+		if !errors.Is(c.libErr, ErrProtocol) {
+			t.Errorf("library wrote %q for %q: libErr=%v, want ErrProtocol", p, c.sent, c.libErr)
+		}
+	}
+}

@@ -74,9 +74,10 @@ const maxFallbackBytes = MaxCommandBytes - 64
 // decision and for Asterisk's replies under them, and its stack is what
 // they hold.
 type routeCall struct {
-	req routing.RouteRequest
-	dec routing.Decision
-	v   routeVars
+	req  routing.RouteRequest
+	dec  routing.Decision
+	v    routeVars
+	ring bool // the decision claimed an agent to ring
 }
 
 // keepLoop replaces the decision by one with result r in the same loop. It
@@ -90,7 +91,26 @@ func (rc *routeCall) keepLoop(r routing.Result) {
 // route claims an agent of the requested loop and tells the dialplan whom to
 // ring. A claim made here is released unless SB_RESULT=ok reached Asterisk
 // while the channel was up: on a failed SET, a hangup, a timeout or a panic.
+//
+// The decision and what to publish are worked out below decideRoute; the
+// variables are set from here, so the session's goroutine waits for
+// Asterisk's replies under as few frames as can be (its stack is 4 KiB).
 func (rt *Routes) route(ctx context.Context, s *Session) error {
+	rc, err := rt.decideRoute(ctx, s)
+	switch {
+	case rc == nil:
+		return err
+	case rc.ring:
+		return rt.ring(ctx, s, rc)
+	}
+	return rt.publish(ctx, s, &rc.v)
+}
+
+// decideRoute is route up to what it publishes: rc with the variables, or
+// nil and the error when the request ended before.
+//
+//go:noinline
+func (rt *Routes) decideRoute(ctx context.Context, s *Session) (*routeCall, error) {
 	loop := s.env.param("loop", 1)
 	rc := rt.newRouteCall(s, loop)
 	var first *pendingDecision
@@ -103,22 +123,23 @@ func (rt *Routes) route(ctx context.Context, s *Session) error {
 	// previous run's result first so a failure below cannot leave it "ok".
 	if err := s.Set(ctx, VarResult, ""); err != nil {
 		rt.abandon(ctx, s, rc.req.Call, first, "route request failed before its decision")
-		return fmt.Errorf("route: %w", err)
+		return nil, fmt.Errorf("route: %w", err)
 	}
 	if loop == "" {
 		s.Log().Warn("route request without a loop")
 		rc.v.cause = "missing loop"
-		return rt.publish(ctx, s, &rc.v)
+		return rc, nil
 	}
 	if hungUp(s) {
 		rt.abandon(ctx, s, rc.req.Call, first, "caller hung up during the decision")
-		return fmt.Errorf("route: %w", ErrHangup)
+		return nil, fmt.Errorf("route: %w", ErrHangup)
 	}
 	derr := rt.decideDialable(ctx, s, rc, first)
 	if errors.Is(derr, ErrHangup) {
-		return fmt.Errorf("route: %w", derr)
+		return nil, fmt.Errorf("route: %w", derr)
 	}
-	return rt.conclude(ctx, s, rc, derr)
+	rt.conclude(ctx, s, rc, derr)
+	return rc, nil
 }
 
 // newRouteCall is the route request of s for loop.
@@ -161,9 +182,9 @@ func (rt *Routes) decideDialable(ctx context.Context, s *Session, rc *routeCall,
 	return derr
 }
 
-// conclude publishes the decision: the agent to ring, or the result and the
-// fallback.
-func (rt *Routes) conclude(ctx context.Context, s *Session, rc *routeCall, derr error) error {
+// conclude works out what to publish: the agent to ring (rc.ring), or the
+// result and the fallback. A claim that comes with an error is released.
+func (rt *Routes) conclude(ctx context.Context, s *Session, rc *routeCall, derr error) {
 	v, dec := &rc.v, &rc.dec
 	v.fallback, v.callerNum = dec.Loop.Fallback, dec.CallerIDNumber
 	if dec.CallerName != "" {
@@ -183,7 +204,8 @@ func (rt *Routes) conclude(ctx context.Context, s *Session, rc *routeCall, derr 
 		}
 	}
 	if derr == nil && dec.Result == routing.ResultOK {
-		return rt.ring(ctx, s, rc)
+		rc.ring = true
+		return
 	}
 	logConclusion(s, v.asked, dec.Result, derr)
 	switch {
@@ -197,7 +219,6 @@ func (rt *Routes) conclude(ctx context.Context, s *Session, rc *routeCall, derr 
 	default:
 		v.cause = "routing failed"
 	}
-	return rt.publish(ctx, s, v)
 }
 
 // logConclusion logs a decision that rings nobody.
@@ -236,9 +257,7 @@ func (rt *Routes) deviceBusy(ctx context.Context, s *Session, a *routing.Agent) 
 }
 
 // ring publishes a claimed agent; the claim is released unless that works.
-func (rt *Routes) ring(ctx context.Context, s *Session, rc *routeCall) error {
-	v, dec := &rc.v, &rc.dec
-	s.LogWith("agent", dec.Agent.ID)
+func (rt *Routes) ring(ctx context.Context, s *Session, rc *routeCall) (err error) {
 	committed := false
 	defer func() {
 		// Runs on a panic below too; the connection goroutine recovers it.
@@ -246,24 +265,38 @@ func (rt *Routes) ring(ctx context.Context, s *Session, rc *routeCall) error {
 			rt.release(ctx, s.Log(), rc.req.Call, "route not completed")
 		}
 	}()
+	if !rt.ringVars(s, rc) {
+		return rt.publish(ctx, s, &rc.v)
+	}
+	if err = rt.publish(ctx, s, &rc.v); err == nil {
+		committed = true
+		logRing(s, "agent claimed", &rc.v)
+	}
+	return err
+}
+
+// ringVars sets the variables that ring the claimed agent; false (and the
+// error variables) when the agent has no Asterisk dial string.
+//
+//go:noinline
+func (rt *Routes) ringVars(s *Session, rc *routeCall) bool {
+	v, dec := &rc.v, &rc.dec
+	s.LogWith("agent", dec.Agent.ID)
 	if dec.Agent.AsteriskDial == "" {
 		logRing(s, "claimed agent has no Asterisk dial string", v)
 		v.cause = "agent not dialable"
-		return rt.publish(ctx, s, v)
+		return false
 	}
 	v.result = routing.ResultOK
 	v.agent, v.agentName, v.dial = string(dec.Agent.ID), dec.Agent.Name, dec.Agent.AsteriskDial
 	v.timeout = seconds(dec.Loop.RingTimeout.Seconds())
-	if err := rt.publish(ctx, s, v); err != nil {
-		return err
-	}
-	committed = true
-	logRing(s, "agent claimed", v)
-	return nil
+	return true
 }
 
 // logRing logs how ring went: an error without a dial string, else the
 // claim, at debug (the audit stream has every claim).
+//
+//go:noinline
 func logRing(s *Session, msg string, v *routeVars) {
 	if v.result != routing.ResultOK {
 		s.Log().Error(msg, "loop", v.loop)

@@ -261,6 +261,9 @@ func (s *Server) awaitAfterClose(done <-chan struct{}) {
 	}
 }
 
+// InFlight is the number of connections being served.
+func (s *Server) InFlight() int64 { return s.inFlight.Load() }
+
 // Close ends every session at once: contexts are cancelled and connections
 // closed, without waiting for Asterisk. Serve then returns. Safe to call more
 // than once and before Serve.

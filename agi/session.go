@@ -18,9 +18,10 @@ import (
 // commands this side sends back, one at a time.
 //
 // Commands go through github.com/CyCoreSystems/agi, wrapped (libConn): the
-// library writes each command as one line in one write and parses its reply
+// session writes each command as one line in one write, and the library,
+// given the same line (its write is checked against it), parses the reply
 // line. It has no deadlines or contexts and cannot read multi-line replies,
-// so it never reads the connection: the reply is read from Asterisk's
+// so it never touches the connection: the reply is read from Asterisk's
 // stream, framed (HANGUP notices taken out, multi-line 520 blocks joined) by
 // whoever reads it, and handed to the library as one normalised line
 // (Reply.line), in the goroutine of the command. While the Router decides,
