@@ -58,3 +58,22 @@ func TestCallsAfterRedisLostItsScriptsLoadThemOnceNotCompileThemEach(t *testing.
 }
 
 func callID(i int) routing.CallID { return routing.CallID(fmt.Sprintf("flush-%d", i)) }
+
+// TestSyncLoadsEveryScript: after Sync, at start-up, the first calls find
+// their scripts in Redis.
+func TestSyncLoadsEveryScript(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	if err := s.c.ScriptFlush(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, sc := range allScripts() {
+		ok, err := s.c.ScriptExists(ctx, sc.Hash()).Result()
+		if err != nil || len(ok) != 1 || !ok[0] {
+			t.Errorf("script %s not loaded after Sync: %v %v", sc.Hash(), ok, err)
+		}
+	}
+}

@@ -33,3 +33,8 @@ var (
 	agentScript   = script("verbs", "agent")
 	leaveScript   = script("leave")
 )
+
+// allScripts are the scripts Sync loads.
+func allScripts() []*redis.Script {
+	return []*redis.Script{claimScript, unclaimScript, answerScript, endCallScript, agentScript, leaveScript, phoneScript}
+}

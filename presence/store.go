@@ -208,8 +208,13 @@ func (s *Store) Reap(ctx context.Context) (int, error) {
 // exactly the configured members of each loop. Run it at start-up.
 func (s *Store) Sync(ctx context.Context) error {
 	actor := routing.Actor{Source: routing.SourceSystem, Name: "sync"}
-	if err := agentScript.Load(ctx, s.c).Err(); err != nil {
-		return fmt.Errorf("sync agents: load script: %w", err)
+	// Every script is loaded now, so the first calls after a start do not
+	// each find it missing and wait for one of them to load it. (Not in a
+	// pipeline: Script.Load takes the hash from the reply it reads at once.)
+	for _, sc := range allScripts() {
+		if err := sc.Load(ctx, s.c).Err(); err != nil {
+			return fmt.Errorf("sync agents: load scripts: %w", err)
+		}
 	}
 	agents := s.roster.Agents()
 	for start := 0; start < len(agents); start += syncBatch {
