@@ -42,6 +42,8 @@ type Report struct {
 	ServerRSS int64
 	// CPU is the processor time the target used during the run, when known.
 	CPU time.Duration
+	// Runtime is what this process's Go runtime showed during the run.
+	Runtime Runtime
 
 	mu sync.Mutex
 	n  atomic.Int64 // connected
@@ -146,6 +148,10 @@ func (r *Report) Print(w io.Writer, name string) {
 	}
 	if r.ServerRSS > 0 {
 		fmt.Fprintf(w, "  server peak RSS  %.1f MB\n", float64(r.ServerRSS)/(1<<20))
+	}
+	if r.Runtime.PeakGoroutines > 0 {
+		fmt.Fprintf(w, "  this process     %d goroutines at most; scheduler latency p90 %v in the worst %v\n",
+			r.Runtime.PeakGoroutines, ms(r.Runtime.SchedP90), sampleEvery)
 	}
 }
 

@@ -75,7 +75,11 @@ func Run(ctx context.Context, o Options) *Report {
 		hold:   holders{m: map[string]string{}},
 	}
 	start := time.Now()
+	stop := make(chan struct{})
+	sampled := sampleRuntime(stop)
 	offered := drive(ctx, o, r.call)
+	close(stop)
+	r.rep.Runtime = <-sampled
 	r.rep.finish(offered, time.Since(start), r.hold.doubles.Load())
 	return r.rep
 }
