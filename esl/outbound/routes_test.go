@@ -3,6 +3,7 @@ package outbound_test
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -51,14 +52,24 @@ func runCall(t *testing.T, r *router, vars map[string]string) *fstest.Call {
 }
 
 func TestSlowRouterGivesErrorWithinBudgetAndLateClaimIsReleased(t *testing.T) {
+	// The router ignores its context and answers only when released: the
+	// call must be handed back by the budget while it still has not. A
+	// watchdog releases it after 10 s so a broken budget fails the test
+	// instead of hanging it.
+	release := make(chan struct{})
+	var once sync.Once
+	let := func() { once.Do(func() { close(release) }) }
+	watchdog := time.AfterFunc(10*time.Second, let)
+	defer watchdog.Stop()
+	var returned atomic.Bool
 	r := &router{route: func(ctx context.Context, _ routing.RouteRequest) (routing.Decision, error) {
-		time.Sleep(300 * time.Millisecond) // ignores its context
+		<-release
+		returned.Store(true)
 		return routing.Decision{Result: routing.ResultOK, Agent: routing.Agent{ID: "a", FreeSWITCHDial: "user/1"}}, nil
 	}}
-	began := time.Now()
 	c := runCall(t, r, map[string]string{"sb_loop": "1"})
-	if took := time.Since(began); took > 250*time.Millisecond {
-		t.Fatalf("handed back after %v", took)
+	if returned.Load() {
+		t.Fatal("the call was handed back only after the router returned")
 	}
 	v := c.Vars()
 	if v["sb_result"] != "error" || v["sb_error"] != "timeout" || v["sb_fallback"] != "user/2301" || v["sb_loop"] != "1" {
@@ -67,6 +78,7 @@ func TestSlowRouterGivesErrorWithinBudgetAndLateClaimIsReleased(t *testing.T) {
 	if len(c.Bridges()) != 0 {
 		t.Fatalf("bridged after the budget: %v", c.Bridges())
 	}
+	let() // the claim arrives now, too late
 	deadline := time.Now().Add(2 * time.Second)
 	for r.hangups.Load() < 2 { // the call's end, and the late claim
 		if time.Now().After(deadline) {
