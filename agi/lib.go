@@ -66,7 +66,7 @@ func (c *libConn) command(ctx context.Context, deadline time.Time, inline bool, 
 	if err != nil {
 		return nil, nil, err
 	}
-	c.parse(line, r)
+	c.hand(line, r)
 	resp = c.lib.Command(line)
 	if c.libErr != nil {
 		readErr = c.libErr
@@ -95,11 +95,11 @@ func (c *libConn) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// parse readies the library's command: its write is checked against line
+// hand readies the library's command: its write is checked against line
 // and its read gets r as one line. Not inlined, like setLine.
 //
 //go:noinline
-func (c *libConn) parse(line string, r Reply) {
+func (c *libConn) hand(line string, r Reply) {
 	b := r.appendTo(make([]byte, 0, len(r.Value)+24))
 	c.sent, c.pending, c.libErr = line, append(b, '\n'), nil
 }

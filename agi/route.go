@@ -20,38 +20,27 @@ type routeVars struct {
 	asked                                  string // the loop the request named, not a variable
 }
 
-// numRouteVars is the number of variables pair lists.
-const numRouteVars = 10
-
-// pair is the i-th of the variables other than VarResult, in the order they
+// routeVarFields are the variables other than VarResult, in the order they
 // are set; publish skips an empty value.
-func (v *routeVars) pair(i int) (name, value string) {
-	switch i {
-	case 0:
-		return VarLoop, v.loop
-	case 1:
-		return VarAgent, v.agent
-	case 2:
-		return VarAgentName, v.agentName
-	case 3:
-		return VarDial, v.dial
-	case 4:
-		return VarTimeout, v.timeout
-	case 5:
-		return VarCallerIDNum, v.callerNum
-	case 6:
-		return VarCallerIDName, v.callerName
-	case 7:
-		return VarFallback, v.fallback
-	case 8:
-		return VarError, v.cause
-	case 9:
+var routeVarFields = [...]struct {
+	name  string
+	value func(*routeVars) string
+}{
+	{VarLoop, func(v *routeVars) string { return v.loop }},
+	{VarAgent, func(v *routeVars) string { return v.agent }},
+	{VarAgentName, func(v *routeVars) string { return v.agentName }},
+	{VarDial, func(v *routeVars) string { return v.dial }},
+	{VarTimeout, func(v *routeVars) string { return v.timeout }},
+	{VarCallerIDNum, func(v *routeVars) string { return v.callerNum }},
+	{VarCallerIDName, func(v *routeVars) string { return v.callerName }},
+	{VarFallback, func(v *routeVars) string { return v.fallback }},
+	{VarError, func(v *routeVars) string { return v.cause }},
+	{VarWaited, func(v *routeVars) string {
 		if v.waited {
-			return VarWaited, "1"
+			return "1"
 		}
-		return VarWaited, ""
-	}
-	return "", "" // past numRouteVars: nothing to set
+		return ""
+	}},
 }
 
 // SendableFallback is the fallback the route request sends: f, or "" when
@@ -265,10 +254,8 @@ func (rt *Routes) ring(ctx context.Context, s *Session, rc *routeCall) (err erro
 			rt.release(ctx, s.Log(), rc.req.Call, "route not completed")
 		}
 	}()
-	if !rt.ringVars(s, rc) {
-		return rt.publish(ctx, s, &rc.v)
-	}
-	if err = rt.publish(ctx, s, &rc.v); err == nil {
+	dialable := rt.ringVars(s, rc)
+	if err = rt.publish(ctx, s, &rc.v); err == nil && dialable {
 		committed = true
 		logRing(s, "agent claimed", &rc.v)
 	}
@@ -315,14 +302,14 @@ func (rt *Routes) publish(ctx context.Context, s *Session, v *routeVars) error {
 		rt.warnLongFallback(s, v.loop, len(v.fallback))
 		v.fallback = f
 	}
-	for i := range numRouteVars {
+	for _, f := range routeVarFields {
 		// The dialplan clears these before each route request and keeps an
 		// earlier SB_FALLBACK, so an empty value need not cross the wire.
-		name, value := v.pair(i)
+		value := f.value(v)
 		if value == "" {
 			continue
 		}
-		if err := s.Set(ctx, name, value); err != nil {
+		if err := s.Set(ctx, f.name, value); err != nil {
 			return fmt.Errorf("route: %w", err)
 		}
 	}

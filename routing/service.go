@@ -152,22 +152,23 @@ func (s *Service) Route(ctx context.Context, req RouteRequest) (Decision, error)
 	return d, err
 }
 
-// startCallerName starts callerName and returns its answer's getter: the
-// Directory's own start when it has one, else a goroutine.
+// startCallerName starts the Directory's lookup of the caller and returns
+// the name to show, waiting for the lookup when asked: the Directory's own
+// start when it has one, else a goroutine.
 func (s *Service) startCallerName(ctx context.Context, req RouteRequest) func() string {
-	ds, ok := s.Directory.(DirectoryStarter)
-	if !ok {
-		ch := make(chan string, 1)
-		go func() { ch <- s.callerName(ctx, req, s.Directory.CallerName) }()
-		return func() string { return <-ch }
+	if req.CallerNumber == "" {
+		return func() string { return s.callerName(req, "", nil) }
 	}
-	var get func() (string, error)
-	if req.CallerNumber != "" {
-		get = ds.StartCallerName(ctx, req.CallerNumber)
+	if ds, ok := s.Directory.(DirectoryStarter); ok {
+		get := ds.StartCallerName(ctx, req.CallerNumber)
+		return func() string { n, err := get(); return s.callerName(req, n, err) }
 	}
-	return func() string {
-		return s.callerName(ctx, req, func(context.Context, string) (string, error) { return get() })
-	}
+	ch := make(chan string, 1)
+	go func() {
+		n, err := s.Directory.CallerName(ctx, req.CallerNumber)
+		ch <- s.callerName(req, n, err)
+	}()
+	return func() string { return <-ch }
 }
 
 // claim is Route's decision once the loop is known.
@@ -211,16 +212,16 @@ func (s *Service) claim(ctx context.Context, req RouteRequest, loop Loop) (Decis
 	return d, nil
 }
 
-// callerName looks the number up in the Directory; a failing lookup only
-// costs the name, never the call.
-func (s *Service) callerName(ctx context.Context, req RouteRequest, lookup func(context.Context, string) (string, error)) string {
+// callerName is the name to show for the caller, given what the
+// Directory found (found, or err); a failing lookup only costs the name,
+// never the call.
+func (s *Service) callerName(req RouteRequest, found string, err error) string {
 	name := req.CallerName
-	if req.CallerNumber != "" {
-		if n, err := lookup(ctx, req.CallerNumber); err != nil {
-			s.Log.Warn("caller lookup failed", "err", err)
-		} else if n != "" {
-			name = n
-		}
+	switch {
+	case err != nil:
+		s.Log.Warn("caller lookup failed", "err", err)
+	case found != "":
+		name = found
 	}
 	if strings.EqualFold(req.Language, "en") {
 		name = strings.TrimSpace("(EN) " + name)
