@@ -12,6 +12,7 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9/maintnotifications"
 )
 
 // EmbeddedAddr is where serve runs its embedded Redis-protocol server when no
@@ -154,6 +155,11 @@ func (rc RedisConfig) Client(budget time.Duration) redis.UniversalClient {
 		WriteBufferSize:         512,
 		PipelineReadBufferSize:  32 << 10,
 		PipelineWriteBufferSize: 32 << 10,
+		// Maintenance notifications are a hand-over protocol of managed
+		// Redis services; left on ("auto") the client tries it on every
+		// connection and keeps a hand-over queue sized to the pool
+		// (about 0.3 MB for 512 connections).
+		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
 	}
 	if rc.TLS {
 		opt.TLSConfig = tlsConfig()
