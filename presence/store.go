@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -34,8 +35,15 @@ type Store struct {
 	// (serve) its autopipeliner, which sends the scripts of concurrent
 	// calls to Redis as one pipeline. Set it before the Store is used.
 	Scripts redis.Scripter
+	// DirectUpTo: while at most this many scripts are in flight, a script
+	// goes on the client itself, not through Scripts. A pipeline pays for
+	// hand-offs between goroutines on each side, which only calls sent
+	// together repay; a call that has the store to itself waits for one
+	// round trip instead. 0: always through Scripts.
+	DirectUpTo int32
 
-	loads *scriptLoads
+	loads    *scriptLoads
+	inFlight atomic.Int32
 }
 
 // syncBatch bounds one pipeline of Sync so a large roster never meets a write timeout.
@@ -64,7 +72,18 @@ func (s *Store) run(ctx context.Context, sc *redis.Script, actor routing.Actor, 
 	argv := make([]any, 0, 5+len(args))
 	argv = append(argv, s.prefix, s.Now().UnixMilli(), string(actor.Source), actor.Name, s.AuditMax)
 	argv = append(argv, args...)
-	return s.loads.evalSha(ctx, s.Scripts, sc, []string{s.Key("audit")}, argv...)
+	defer s.inFlight.Add(-1)
+	return s.loads.evalSha(ctx, s.scripter(), sc, []string{s.Key("audit")}, argv...)
+}
+
+// scripter counts a script in flight (run counts it back) and says where it
+// goes: on the client while at most DirectUpTo are in flight, else through
+// Scripts.
+func (s *Store) scripter() redis.Scripter {
+	if s.inFlight.Add(1) <= s.DirectUpTo {
+		return s.c
+	}
+	return s.Scripts
 }
 
 func (s *Store) agent(id routing.AgentID) error {

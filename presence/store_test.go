@@ -97,19 +97,21 @@ func TestClaimPicksLongestIdle(t *testing.T) {
 }
 
 func TestConcurrentClaimsNeverShareAnAgent(t *testing.T) {
-	t.Run("client", func(t *testing.T) { concurrentClaims(t, false) })
+	t.Run("client", func(t *testing.T) { concurrentClaims(t, false, 0) })
 	// serve sends the scripts of concurrent calls as pipelines.
-	t.Run("autopipeline", func(t *testing.T) { concurrentClaims(t, true) })
+	t.Run("autopipeline", func(t *testing.T) { concurrentClaims(t, true, 0) })
+	// and the first few in flight on the client itself.
+	t.Run("autopipeline and client", func(t *testing.T) { concurrentClaims(t, true, 3) })
 }
 
-func concurrentClaims(t *testing.T, pipelined bool) {
+func concurrentClaims(t *testing.T, pipelined bool, direct int32) {
 	s, _ := newStore(t)
 	if pipelined {
 		ap, err := s.c.AsyncAutoPipeline()
 		if err != nil {
 			t.Fatal(err)
 		}
-		s.Scripts = ap
+		s.Scripts, s.DirectUpTo = ap, direct
 	}
 	// Only a..e in loop 1 (f is not): 50 calls, 5 agents.
 	var wg sync.WaitGroup
@@ -141,6 +143,31 @@ func concurrentClaims(t *testing.T, pipelined bool) {
 		if n != 1 {
 			t.Errorf("agent %s claimed %d times", a, n)
 		}
+	}
+}
+
+func TestScriptsGoOnTheClientWhileFewAreInFlight(t *testing.T) {
+	s, _ := newStore(t)
+	ap, err := s.c.AsyncAutoPipeline()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Scripts, s.DirectUpTo = ap, 2
+	var via []redis.Scripter
+	for range 3 { // three in flight at once
+		via = append(via, s.scripter())
+	}
+	if via[0] != redis.Scripter(s.c) || via[1] != redis.Scripter(s.c) || via[2] != redis.Scripter(ap) {
+		t.Errorf("with 1, 2 and 3 in flight the scripts went %v, want client, client, pipeline", via)
+	}
+	s.inFlight.Add(-3) // all three came back
+	if got := s.scripter(); got != redis.Scripter(s.c) {
+		t.Errorf("alone again, a script went %v, want the client", got)
+	}
+	s.inFlight.Add(-1)
+	s.DirectUpTo = 0
+	if got := s.scripter(); got != redis.Scripter(ap) {
+		t.Errorf("with DirectUpTo 0 a script went %v, want the pipeline", got)
 	}
 }
 

@@ -87,6 +87,10 @@ func Run(ctx, hard context.Context, o Options) error {
 		return fmt.Errorf("redis autopipeline: %w", err)
 	}
 	store.Scripts, dir.Lookups = ap, ap
+	// While few calls are in flight a script goes straight on the client:
+	// at a steady 1,000 calls/s the pipeline's hand-offs cost the route
+	// ≈0.5 ms at the median (docs/BENCHMARKS.md).
+	store.DirectUpTo = directScripts
 	// One synchronous attempt, so a healthy Redis is in line with the
 	// configuration before the first call; syncLoop retries otherwise.
 	synced := syncOnce(ctx, store, log)
@@ -280,6 +284,9 @@ func releaseStartupPages(log *slog.Logger) {
 		log.Info("start-up pages of the executable released", "resident_kib_before", st.Before>>10, "resident_kib_after", st.After>>10)
 	}
 }
+
+// directScripts is Store.DirectUpTo for serve.
+const directScripts = 16
 
 // MaxSessions bounds concurrent FastAGI sessions, waiting callers included.
 var MaxSessions = 4096
