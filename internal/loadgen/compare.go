@@ -102,7 +102,7 @@ type Summary struct {
 	Stuck           int     `json:"agents_stuck"`
 	SlowRelease     int     `json:"agents_released_late"`
 	Checked         bool    `json:"checked"`
-	PeakRSSMB       float64 `json:"server_peak_rss_mb,omitempty"`
+	PeakRSSMiB      float64 `json:"server_peak_rss_mib,omitempty"`
 	// CPUPerCall is the processor time one connected call cost, in
 	// microseconds (median of runs; 0 when not measured).
 	CPUPerCall float64 `json:"cpu_us_per_call,omitempty"`
@@ -132,7 +132,7 @@ func summarise(name string, reps []*Report) Summary {
 		s.Stuck = max(s.Stuck, len(r.Stuck))
 		s.SlowRelease = max(s.SlowRelease, r.SlowRelease)
 		s.Checked = s.Checked || r.Checked
-		s.PeakRSSMB = max(s.PeakRSSMB, float64(r.ServerRSS)/(1<<20))
+		s.PeakRSSMiB = max(s.PeakRSSMiB, float64(r.ServerRSS)/(1<<20))
 	}
 	return s
 }

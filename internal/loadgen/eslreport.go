@@ -57,7 +57,7 @@ func (r ESLReport) Print(w io.Writer, name string) {
 		fmt.Fprintf(w, "    %s\n", m)
 	}
 	if r.PeakRSS > 0 {
-		fmt.Fprintf(w, "  peak RSS         %.1f MB %s\n", float64(r.PeakRSS)/(1<<20), r.process())
+		fmt.Fprintf(w, "  peak RSS         %.1f MiB %s\n", float64(r.PeakRSS)/(1<<20), r.process())
 	}
 }
 
@@ -97,7 +97,7 @@ func (s ESLSummary) Print(w io.Writer) {
 		who = "listener"
 	}
 	fmt.Fprintf(w, "  CPU per event    median %s %s, redis-server %s, node %s\n", who, s.CPUPerEvent, s.RedisPerEvent, s.NodePerEvent)
-	fmt.Fprintf(w, "  peak RSS         %.1f MB %s (max of the runs)\n", float64(s.PeakRSS)/(1<<20), who)
+	fmt.Fprintf(w, "  peak RSS         %.1f MiB %s (max of the runs)\n", float64(s.PeakRSS)/(1<<20), who)
 	fmt.Fprintf(w, "  wrong states     %d\n", s.Mismatches)
 }
 

@@ -147,7 +147,7 @@ func (r *Report) Print(w io.Writer, name string) {
 		fmt.Fprintf(w, "  CPU              %v, %v per call\n", r.CPU.Round(time.Millisecond), r.CPUPerCall().Round(time.Microsecond))
 	}
 	if r.ServerRSS > 0 {
-		fmt.Fprintf(w, "  server peak RSS  %.1f MB\n", float64(r.ServerRSS)/(1<<20))
+		fmt.Fprintf(w, "  server peak RSS  %.1f MiB\n", float64(r.ServerRSS)/(1<<20))
 	}
 	if r.Runtime.PeakGoroutines > 0 {
 		fmt.Fprintf(w, "  this process     %d goroutines at most; scheduler latency p90 %v in the worst %v\n",
