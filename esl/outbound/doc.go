@@ -26,9 +26,9 @@
 // and its *Conn cannot be built around a net.Conn from outside. So Server
 // keeps its own listener in front, with context shutdown and drain, a call
 // limit and panic containment, and relays each FreeSWITCH connection it
-// accepts to one process-wide eslgo server on a private 127.0.0.1 port
-// (library.go), which lives as long as the process since it cannot be
-// stopped. The relay (relay.go) reads both sides itself: eslgo's commands
+// accepts to one process-wide eslgo server on a Unix socket only this
+// user can reach (library.go), which lives as long as the process since it
+// cannot be stopped. The relay (relay.go) reads both sides itself: eslgo's commands
 // go to FreeSWITCH byte for byte; FreeSWITCH's replies go to eslgo, its
 // events to the call's queue in order (Conn.Next), never to eslgo; eslgo
 // never reads EOF, and its own "exit" after the handler is answered by the

@@ -77,7 +77,7 @@ func open(nc net.Conn, timeout time.Duration, log *slog.Logger) (*Conn, error) {
 		_ = nc.Close()
 		return nil, err
 	}
-	local, err := net.DialTimeout("tcp", addr, timeout)
+	local, err := net.DialTimeout(libNetwork, addr, timeout)
 	if err != nil {
 		_ = nc.Close()
 		return nil, fmt.Errorf("dial eslgo's server: %w", err)
