@@ -84,12 +84,9 @@ func libraryAddr(log *slog.Logger) (string, error) {
 // that what answers there is eslgo.
 func startLibrary(log *slog.Logger) (string, error) {
 	removeStaleLibraryDirs(log)
+	// MkdirTemp makes the directory 0700.
 	dir, err := os.MkdirTemp("", libDirPrefix+strconv.Itoa(os.Getpid())+"-")
 	if err != nil {
-		return "", fmt.Errorf("directory of eslgo's socket: %w", err)
-	}
-	if err := os.Chmod(dir, 0o700); err != nil {
-		_ = os.RemoveAll(dir)
 		return "", fmt.Errorf("directory of eslgo's socket: %w", err)
 	}
 	addr := filepath.Join(dir, "outbound.sock")

@@ -272,7 +272,7 @@ func syncOnce(ctx context.Context, store *presence.Store, log *slog.Logger) bool
 }
 
 // releaseStartupPages hands back the executable's pages that start-up
-// brought in: about 4 MB of resident memory at 1,000 sessions
+// brought in: about 6 MiB of the peak resident memory at 1,000 sessions
 // (docs/BENCHMARKS.md).
 func releaseStartupPages(log *slog.Logger) {
 	st, err := exepages.Release()
