@@ -33,9 +33,10 @@ type Directory struct {
 	c      redis.UniversalClient
 	prefix string
 	Now    func() time.Time
-	// Lookups serves CallerName: the client itself, or (serve) its
-	// asynchronous autopipeliner, so a call's lookup goes out with its
-	// claim script (StartCallerName). Set it before the Directory is used.
+	// Lookups serves CallerName: the client itself, or its asynchronous
+	// autopipeliner, so that StartCallerName sends the lookup without
+	// waiting. Set it before the Directory is used. (Serve's routes need
+	// neither: their claim script reads the entry, CallerNameKey.)
 	Lookups redis.Cmdable
 }
 
@@ -177,29 +178,43 @@ func (d *Directory) CallerName(ctx context.Context, number string) (string, erro
 // the lookup is sent now when Lookups is an asynchronous autopipeliner,
 // and the function returned waits for its answer.
 func (d *Directory) StartCallerName(ctx context.Context, number string) func() (string, error) {
-	n, err := NormalizePhone(number)
-	if err != nil {
-		return func() (string, error) { return "", nil } // withheld, foreign or internal: not a member's registered number
+	key, ok := d.CallerNameKey(number)
+	if !ok {
+		return func() (string, error) { return "", nil }
 	}
-	cmd := d.Lookups.HGetAll(ctx, d.Key("memberphone:"+n))
-	return func() (string, error) { return callerNameOf(cmd) }
+	cmd := d.Lookups.HGetAll(ctx, key)
+	return func() (string, error) {
+		h, err := cmd.Result()
+		if err != nil {
+			return "", fmt.Errorf("caller name: %w", err)
+		}
+		return d.CallerNameIn(h), nil
+	}
 }
 
-// callerNameOf is the name a memberphone lookup gives.
-func callerNameOf(cmd *redis.MapStringStringCmd) (string, error) {
-	h, err := cmd.Result()
+// CallerNameKey implements routing.KeyedDirectory: the phone index entry
+// of number, false for a number that is not a member's registered one
+// (withheld, foreign or internal).
+func (d *Directory) CallerNameKey(number string) (string, bool) {
+	n, err := NormalizePhone(number)
 	if err != nil {
-		return "", fmt.Errorf("caller name: %w", err)
+		return "", false
 	}
+	return d.Key("memberphone:" + n), true
+}
+
+// CallerNameIn implements routing.KeyedDirectory: the name a phone index
+// entry gives (member number → name).
+func (d *Directory) CallerNameIn(h map[string]string) string {
 	switch len(h) {
 	case 0:
-		return "", nil
+		return ""
 	case 1:
 		for _, name := range h {
-			return name, nil
+			return name
 		}
 	}
-	return SeveralMembers, nil
+	return SeveralMembers
 }
 
 // Count returns how many members the directory holds.

@@ -93,7 +93,8 @@ func (s *Store) agent(id routing.AgentID) error {
 	return nil
 }
 
-// ClaimLongestIdle implements routing.Store.
+// ClaimLongestIdle implements routing.Store. The claim's script reads
+// req.Read too.
 func (s *Store) ClaimLongestIdle(ctx context.Context, req routing.ClaimRequest) (routing.Claim, error) {
 	if _, ok := s.roster.Loop(req.Loop); !ok {
 		return routing.Claim{}, fmt.Errorf("claim: %w %q", routing.ErrUnknownLoop, req.Loop)
@@ -106,19 +107,62 @@ func (s *Store) ClaimLongestIdle(ctx context.Context, req routing.ClaimRequest) 
 		arrival = strconv.FormatInt(req.Arrival.UnixMilli(), 10)
 	}
 	args := []any{string(req.Call), string(req.Loop), req.TTL.Milliseconds(), req.WrapUp.Milliseconds(), s.CallTTL.Milliseconds(),
-		enqueue, req.Lease.Milliseconds(), arrival}
+		enqueue, req.Lease.Milliseconds(), arrival, req.Read}
 	for _, a := range req.Exclude {
 		args = append(args, string(a))
 	}
-	res, err := s.run(ctx, claimScript, req.Actor, args...).Slice()
+	reply, err := s.run(ctx, claimScript, req.Actor, args...).Result()
 	if errors.Is(err, redis.Nil) {
 		return routing.Claim{}, routing.ErrNoAgentAvailable
 	}
 	if err != nil {
 		return routing.Claim{}, fmt.Errorf("claim: %w", err)
 	}
-	if len(res) < 2 {
-		return routing.Claim{}, fmt.Errorf("claim: unexpected reply %v", res)
+	var read map[string]string
+	if req.Read != "" {
+		if reply, read, err = splitRead(reply); err != nil {
+			return routing.Claim{}, fmt.Errorf("claim: %w", err)
+		}
+	}
+	c, err := claimOf(req.Call, reply)
+	c.Read = read
+	return c, err
+}
+
+// ReadsWithClaim implements routing.ClaimReader.
+func (s *Store) ReadsWithClaim() bool { return true }
+
+// splitRead takes apart a claim's reply that read a hash along:
+// {the claim's reply, the hash's fields and values}.
+func splitRead(reply any) (any, map[string]string, error) {
+	both, ok := reply.([]any)
+	if !ok || len(both) != 2 {
+		return nil, nil, fmt.Errorf("unexpected reply %v", reply)
+	}
+	flat, ok := both[1].([]any)
+	if !ok || len(flat)%2 != 0 {
+		return nil, nil, fmt.Errorf("unexpected read %v", both[1])
+	}
+	read := make(map[string]string, len(flat)/2)
+	for i := 0; i < len(flat); i += 2 {
+		k, kok := flat[i].(string)
+		v, vok := flat[i+1].(string)
+		if !kok || !vok {
+			return nil, nil, fmt.Errorf("unexpected read %v", both[1])
+		}
+		read[k] = v
+	}
+	return both[0], read, nil
+}
+
+// claimOf is the claim a claim script's reply gives (nil: nobody free).
+func claimOf(call routing.CallID, reply any) (routing.Claim, error) {
+	if reply == nil {
+		return routing.Claim{}, routing.ErrNoAgentAvailable
+	}
+	res, ok := reply.([]any)
+	if !ok || len(res) < 2 {
+		return routing.Claim{}, fmt.Errorf("claim: unexpected reply %v", reply)
 	}
 	id, _ := res[0].(string)
 	numStr, _ := res[1].(string)
@@ -127,7 +171,7 @@ func (s *Store) ClaimLongestIdle(ctx context.Context, req routing.ClaimRequest) 
 		return routing.Claim{}, fmt.Errorf("claim: unexpected reply %v", res)
 	}
 	if id == "" {
-		c := routing.Claim{Call: req.Call, Position: int(num)}
+		c := routing.Claim{Call: call, Position: int(num)}
 		if len(res) > 2 {
 			if s, ok := res[2].(string); ok {
 				if a, err := strconv.ParseInt(s, 10, 64); err == nil {
@@ -137,7 +181,7 @@ func (s *Store) ClaimLongestIdle(ctx context.Context, req routing.ClaimRequest) 
 		}
 		return c, nil
 	}
-	return routing.Claim{Agent: routing.AgentID(id), Call: req.Call, Expiry: time.UnixMilli(num)}, nil
+	return routing.Claim{Agent: routing.AgentID(id), Call: call, Expiry: time.UnixMilli(num)}, nil
 }
 
 // Unclaim implements routing.Store.

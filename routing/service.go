@@ -144,12 +144,33 @@ func (s *Service) Route(ctx context.Context, req RouteRequest) (Decision, error)
 			CallerIDNumber: TaggedNumber(req.CallerNumber, loop.Tag), Err: err}, err
 	}
 	defer release()
+	if kd, key, ok := s.nameWithClaim(req); ok {
+		// The claim's own request reads the caller's entry.
+		d, read, err := s.claim(ctx, req, loop, key)
+		d.CallerName = s.callerName(req, kd.CallerNameIn(read), nil)
+		return d, err
+	}
 	// The caller's name is looked up while the agent is claimed: the
 	// caller waits for one round trip to the store, not two.
 	name := s.startCallerName(ctx, req)
-	d, err := s.claim(ctx, req, loop)
+	d, _, err := s.claim(ctx, req, loop, "")
 	d.CallerName = name()
 	return d, err
+}
+
+// nameWithClaim says whether the claim can read the caller's directory
+// entry (a KeyedDirectory in a ClaimReader store), and its key. A number
+// that cannot be anyone's needs no lookup: ok with key "".
+func (s *Service) nameWithClaim(req RouteRequest) (kd KeyedDirectory, key string, ok bool) {
+	kd, ok = s.Directory.(KeyedDirectory)
+	if !ok {
+		return nil, "", false
+	}
+	if cr, ok := s.Store.(ClaimReader); !ok || !cr.ReadsWithClaim() {
+		return nil, "", false
+	}
+	key, _ = kd.CallerNameKey(req.CallerNumber)
+	return kd, key, true
 }
 
 // startCallerName starts the Directory's lookup of the caller and returns
@@ -171,9 +192,10 @@ func (s *Service) startCallerName(ctx context.Context, req RouteRequest) func() 
 	return func() string { return <-ch }
 }
 
-// claim is Route's decision once the loop is known.
-func (s *Service) claim(ctx context.Context, req RouteRequest, loop Loop) (Decision, error) {
-	d := Decision{Loop: loop, Fallback: loop.Fallback, CallerIDNumber: TaggedNumber(req.CallerNumber, loop.Tag)}
+// claim is Route's decision once the loop is known. The first claim reads
+// the hash named by read (a ClaimReader's), returned as got.
+func (s *Service) claim(ctx context.Context, req RouteRequest, loop Loop, read string) (d Decision, got map[string]string, err error) {
+	d = Decision{Loop: loop, Fallback: loop.Fallback, CallerIDNumber: TaggedNumber(req.CallerNumber, loop.Tag)}
 	actor := callActor(req.Source, req.Call)
 	var exclude []AgentID
 	// Each pass claims one agent; hooks may reject them, so at most one pass per member.
@@ -182,34 +204,38 @@ func (s *Service) claim(ctx context.Context, req RouteRequest, loop Loop) (Decis
 			Call: req.Call, Loop: loop.ID, Exclude: exclude,
 			TTL: loop.RingTimeout + s.ClaimMargin, WrapUp: loop.WrapUp, Actor: actor,
 			Enqueue: req.Wait && s.Line != nil && loop.MaxWait > 0, Lease: s.Lease, Arrival: req.Arrival,
+			Read: read,
 		})
+		if read != "" {
+			got, read = claim.Read, ""
+		}
 		if errors.Is(err, ErrNoAgentAvailable) {
 			d.Result = ResultNone
-			return d, nil
+			return d, got, nil
 		}
 		if err != nil {
 			d.Result, d.Err = ResultError, fmt.Errorf("route: %w", err)
-			return d, d.Err
+			return d, got, d.Err
 		}
 		if claim.Agent == "" {
 			d.Result, d.Position, d.Arrival = ResultWait, claim.Position, claim.Arrival
-			return d, nil
+			return d, got, nil
 		}
 		if why := s.hookReason(ctx, claim.Agent); why != "" {
 			s.Log.Debug("claimed agent rejected by hook", "agent", claim.Agent, "reason", why)
 			exclude = append(exclude, claim.Agent)
 			if err := s.Store.Unclaim(ctx, UnclaimRequest{Call: req.Call, Agent: claim.Agent, Actor: actor}); err != nil {
 				d.Result, d.Err = ResultError, fmt.Errorf("route: unclaim: %w", err)
-				return d, d.Err
+				return d, got, d.Err
 			}
 			continue
 		}
 		agent, _ := s.Roster.Agent(claim.Agent)
 		d.Result, d.Agent = ResultOK, agent
-		return d, nil
+		return d, got, nil
 	}
 	d.Result = ResultNone
-	return d, nil
+	return d, got, nil
 }
 
 // callerName is the name to show for the caller, given what the

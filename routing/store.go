@@ -54,6 +54,10 @@ type ClaimRequest struct {
 	// Arrival keeps a caller's place when they move to this loop from
 	// another one; zero means now (or the place the call already holds).
 	Arrival time.Time
+	// Read names a hash of the store to read along with the claim (a
+	// ClaimReader's), so a lookup the decision needs costs no request of
+	// its own; "" reads nothing.
+	Read string
 }
 
 // UnclaimRequest frees an agent a call had claimed.
@@ -80,6 +84,15 @@ type Claim struct {
 	// retries and overflows).
 	Position int
 	Arrival  time.Time
+	// Read is the hash ClaimRequest.Read named (empty when it does not
+	// exist). It comes with ErrNoAgentAvailable too.
+	Read map[string]string
+}
+
+// ClaimReader is a Store whose ClaimLongestIdle reads ClaimRequest.Read.
+type ClaimReader interface {
+	Store
+	ReadsWithClaim() bool
 }
 
 // Line is the waiting line's side that is not a claim: leaving it, and
@@ -146,6 +159,17 @@ type DirectoryStarter interface {
 	// StartCallerName starts CallerName's lookup; the function returned
 	// gives its answer, waiting for it if need be.
 	StartCallerName(ctx context.Context, number string) func() (string, error)
+}
+
+// KeyedDirectory is a Directory whose lookup is one hash of the Store: a
+// ClaimReader's claim reads it on the way (ClaimRequest.Read).
+type KeyedDirectory interface {
+	Directory
+	// CallerNameKey is the hash CallerName reads for number; false when
+	// number cannot be anyone's (withheld, foreign, internal).
+	CallerNameKey(number string) (key string, ok bool)
+	// CallerNameIn is CallerName's answer from that hash.
+	CallerNameIn(fields map[string]string) string
 }
 
 // NoDirectory knows nobody.

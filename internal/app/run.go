@@ -76,17 +76,17 @@ func Run(ctx, hard context.Context, o Options) error {
 	}
 	store := presence.New(client, ns, cfg.Roster())
 	dir := members.NewDirectory(client, ns)
-	// Calls in flight send their scripts and lookups together: one write,
-	// one read and one wake-up on each side for many calls instead of one
-	// each (docs/BENCHMARKS.md). The asynchronous face sends a command when
-	// it is issued and waits when its result is read, so a route's caller
-	// lookup and claim leave together. Supervisor commands and syncs stay
-	// on the client.
+	// Calls in flight send their scripts together: one write, one read and
+	// one wake-up on each side for many calls instead of one each
+	// (docs/BENCHMARKS.md). A route's caller lookup is no request of its
+	// own: the claim's script reads the directory's entry
+	// (routing.KeyedDirectory). Supervisor commands and syncs stay on the
+	// client.
 	ap, err := client.AsyncAutoPipeline()
 	if err != nil {
 		return fmt.Errorf("redis autopipeline: %w", err)
 	}
-	store.Scripts, dir.Lookups = ap, ap
+	store.Scripts = ap
 	// While few calls are in flight a script goes straight on the client:
 	// at a steady 1,000 calls/s the pipeline's hand-offs cost the route
 	// ≈0.5 ms at the median (docs/BENCHMARKS.md).
