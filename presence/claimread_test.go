@@ -60,3 +60,17 @@ func TestClaimRefusesToReadOutsideItsNamespace(t *testing.T) {
 		t.Fatalf("refused read left a call record (%d fields, %v)", n, err)
 	}
 }
+
+func TestHashOf(t *testing.T) {
+	if h, err := hashOf([]any{"12345", "Kari", "23456", "Ola"}); err != nil || !reflect.DeepEqual(h, map[string]string{"12345": "Kari", "23456": "Ola"}) {
+		t.Fatalf("hashOf = %v, %v", h, err)
+	}
+	if h, err := hashOf([]any{}); err != nil || len(h) != 0 {
+		t.Fatalf("empty hash = %v, %v", h, err)
+	}
+	for _, bad := range []any{nil, "x", []any{"12345"}, []any{"12345", int64(1)}} {
+		if _, err := hashOf(bad); err == nil || !strings.Contains(err.Error(), "unexpected hash") {
+			t.Errorf("hashOf(%v) err = %v, want unexpected hash", bad, err)
+		}
+	}
+}

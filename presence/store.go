@@ -118,41 +118,41 @@ func (s *Store) ClaimLongestIdle(ctx context.Context, req routing.ClaimRequest) 
 	if err != nil {
 		return routing.Claim{}, fmt.Errorf("claim: %w", err)
 	}
-	var read map[string]string
-	if req.Read != "" {
-		if reply, read, err = splitRead(reply); err != nil {
-			return routing.Claim{}, fmt.Errorf("claim: %w", err)
-		}
+	if req.Read == "" {
+		return claimOf(req.Call, reply)
 	}
-	c, err := claimOf(req.Call, reply)
-	c.Read = read
+	both, ok := reply.([]any)
+	if !ok || len(both) != 2 {
+		return routing.Claim{}, fmt.Errorf("claim: unexpected reply %v", reply)
+	}
+	c, err := claimOf(req.Call, both[0])
+	c.Read, c.ReadErr = hashOf(both[1])
+	if c.ReadErr != nil {
+		c.ReadErr = fmt.Errorf("read %s with the claim: %w", req.Read, c.ReadErr)
+	}
 	return c, err
 }
 
 // ReadsWithClaim implements routing.ClaimReader.
 func (s *Store) ReadsWithClaim() bool { return true }
 
-// splitRead takes apart a claim's reply that read a hash along:
-// {the claim's reply, the hash's fields and values}.
-func splitRead(reply any) (any, map[string]string, error) {
-	both, ok := reply.([]any)
-	if !ok || len(both) != 2 {
-		return nil, nil, fmt.Errorf("unexpected reply %v", reply)
-	}
-	flat, ok := both[1].([]any)
+// hashOf is a hash from an HGETALL reply inside a script: its fields and
+// values in turn.
+func hashOf(reply any) (map[string]string, error) {
+	flat, ok := reply.([]any)
 	if !ok || len(flat)%2 != 0 {
-		return nil, nil, fmt.Errorf("unexpected read %v", both[1])
+		return nil, fmt.Errorf("unexpected hash %v", reply)
 	}
-	read := make(map[string]string, len(flat)/2)
+	h := make(map[string]string, len(flat)/2)
 	for i := 0; i < len(flat); i += 2 {
 		k, kok := flat[i].(string)
 		v, vok := flat[i+1].(string)
 		if !kok || !vok {
-			return nil, nil, fmt.Errorf("unexpected read %v", both[1])
+			return nil, fmt.Errorf("unexpected hash %v", reply)
 		}
-		read[k] = v
+		h[k] = v
 	}
-	return both[0], read, nil
+	return h, nil
 }
 
 // claimOf is the claim a claim script's reply gives (nil: nobody free).

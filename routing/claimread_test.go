@@ -3,6 +3,7 @@ package routing
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 )
@@ -11,8 +12,9 @@ import (
 // hashes, as a ClaimReader does.
 type readingStore struct {
 	fakeStore
-	hashes map[string]map[string]string
-	reads  []string // ClaimRequest.Read of each claim
+	hashes  map[string]map[string]string
+	readErr error    // given as Claim.ReadErr when set
+	reads   []string // ClaimRequest.Read of each claim
 }
 
 func (r *readingStore) ReadsWithClaim() bool { return true }
@@ -21,7 +23,7 @@ func (r *readingStore) ClaimLongestIdle(ctx context.Context, req ClaimRequest) (
 	r.reads = append(r.reads, req.Read)
 	c, err := r.fakeStore.ClaimLongestIdle(ctx, req)
 	if req.Read != "" {
-		c.Read = r.hashes[req.Read]
+		c.Read, c.ReadErr = r.hashes[req.Read], r.readErr
 	}
 	return c, err
 }
@@ -67,12 +69,12 @@ func TestClaimReadsTheCallersEntry(t *testing.T) {
 	claimAnna := func(r ClaimRequest) (Claim, error) { return Claim{Agent: "anna", Call: r.Call}, nil }
 	nobody := func(ClaimRequest) (Claim, error) { return Claim{}, ErrNoAgentAvailable }
 	tests := []struct {
-		name      string
-		claim     func(ClaimRequest) (Claim, error)
-		req       RouteRequest
-		wantName  string
-		wantRead  string
-		wantResul Result
+		name       string
+		claim      func(ClaimRequest) (Claim, error)
+		req        RouteRequest
+		wantName   string
+		wantRead   string
+		wantResult Result
 	}{
 		{"member", claimAnna, RouteRequest{CallerNumber: "90595313", CallerName: "PBX"}, "Kari Nordmann", "phone:90595313", ResultOK},
 		{"two members", claimAnna, RouteRequest{CallerNumber: "90000007"}, "several", "phone:90000007", ResultOK},
@@ -88,8 +90,8 @@ func TestClaimReadsTheCallersEntry(t *testing.T) {
 			s.Directory = keyedDirectory{t: t}
 			tt.req.Call, tt.req.Loop = "c", "1"
 			d, err := s.Route(context.Background(), tt.req)
-			if err != nil || d.Result != tt.wantResul || d.CallerName != tt.wantName {
-				t.Fatalf("route = %s, caller name %q (%v); want %s, %q", d.Result, d.CallerName, err, tt.wantResul, tt.wantName)
+			if err != nil || d.Result != tt.wantResult || d.CallerName != tt.wantName {
+				t.Fatalf("route = %s, caller name %q (%v); want %s, %q", d.Result, d.CallerName, err, tt.wantResult, tt.wantName)
 			}
 			if len(st.reads) != 1 || st.reads[0] != tt.wantRead {
 				t.Fatalf("claims read %q, want one reading %q", st.reads, tt.wantRead)
@@ -133,5 +135,22 @@ func TestClaimWithoutReaderAsksTheDirectory(t *testing.T) {
 	d, err := s.Route(context.Background(), RouteRequest{Call: "c", Loop: "1", CallerNumber: "90595313"})
 	if err != nil || d.CallerName != "Kari Nordmann" {
 		t.Fatalf("route = %+v, %v; want Kari Nordmann from the directory", d, err)
+	}
+}
+
+// An entry the claim could not read costs the name, never the call, and
+// the failure is logged.
+func TestClaimReadFailureKeepsTheClaim(t *testing.T) {
+	st := &readingStore{readErr: errors.New("unexpected hash [12345]")}
+	st.claim = func(r ClaimRequest) (Claim, error) { return Claim{Agent: "anna", Call: r.Call}, nil }
+	var logs strings.Builder
+	s := NewService(testRoster(t), st, slog.New(slog.NewTextHandler(&logs, nil)))
+	s.Directory = keyedDirectory{t: t}
+	d, err := s.Route(context.Background(), RouteRequest{Call: "c", Loop: "1", CallerNumber: "90595313", CallerName: "Foo AS"})
+	if err != nil || d.Result != ResultOK || d.Agent.ID != "anna" || d.CallerName != "Foo AS" {
+		t.Fatalf("route = %+v, %v; want anna with the PBX's name", d, err)
+	}
+	if !strings.Contains(logs.String(), "caller lookup failed") || !strings.Contains(logs.String(), "unexpected hash") {
+		t.Fatalf("log %q does not say the lookup failed", logs.String())
 	}
 }

@@ -147,7 +147,7 @@ func (s *Service) Route(ctx context.Context, req RouteRequest) (Decision, error)
 	if kd, key, ok := s.nameWithClaim(req); ok {
 		// The claim's own request reads the caller's entry.
 		d, read, err := s.claim(ctx, req, loop, key)
-		d.CallerName = s.callerName(req, kd.CallerNameIn(read), nil)
+		d.CallerName = s.callerName(req, kd.CallerNameIn(read.Read), read.ReadErr)
 		return d, err
 	}
 	// The caller's name is looked up while the agent is claimed: the
@@ -193,8 +193,8 @@ func (s *Service) startCallerName(ctx context.Context, req RouteRequest) func() 
 }
 
 // claim is Route's decision once the loop is known. The first claim reads
-// the hash named by read (a ClaimReader's), returned as got.
-func (s *Service) claim(ctx context.Context, req RouteRequest, loop Loop, read string) (d Decision, got map[string]string, err error) {
+// the hash named by read (a ClaimReader's); got is that claim.
+func (s *Service) claim(ctx context.Context, req RouteRequest, loop Loop, read string) (d Decision, got Claim, err error) {
 	d = Decision{Loop: loop, Fallback: loop.Fallback, CallerIDNumber: TaggedNumber(req.CallerNumber, loop.Tag)}
 	actor := callActor(req.Source, req.Call)
 	var exclude []AgentID
@@ -207,7 +207,7 @@ func (s *Service) claim(ctx context.Context, req RouteRequest, loop Loop, read s
 			Read: read,
 		})
 		if read != "" {
-			got, read = claim.Read, ""
+			got, read = claim, ""
 		}
 		if errors.Is(err, ErrNoAgentAvailable) {
 			d.Result = ResultNone

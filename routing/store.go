@@ -85,8 +85,10 @@ type Claim struct {
 	Position int
 	Arrival  time.Time
 	// Read is the hash ClaimRequest.Read named (empty when it does not
-	// exist). It comes with ErrNoAgentAvailable too.
-	Read map[string]string
+	// exist). It comes with ErrNoAgentAvailable too. ReadErr says why it
+	// could not be read; the claim stands.
+	Read    map[string]string
+	ReadErr error
 }
 
 // ClaimReader is a Store whose ClaimLongestIdle reads ClaimRequest.Read.
