@@ -2,10 +2,13 @@ package presence
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/sentralbord/sentralbord/internal/redistest"
 	"github.com/sentralbord/sentralbord/routing"
@@ -107,6 +110,32 @@ func BenchmarkScaleRoute(b *testing.B) {
 				}
 				if _, err := svc.Hangup(ctx, call); err != nil {
 					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkScaleClaimBehindLine is a new call's claim while a caller who
+// came first waits in the loop's line and every agent is free, as when
+// agents come free faster than waiting callers take them (under
+// overload): the claim finds no agent it may take. At 10, 1,000 and
+// 100,000 agents in one loop its cost must stay flat.
+func BenchmarkScaleClaimBehindLine(b *testing.B) {
+	for _, n := range []int{10, 1_000, 100_000} {
+		b.Run(fmt.Sprintf("agents=%d", n), func(b *testing.B) {
+			s, _ := scaleStore(b, n, 1)
+			ctx := context.Background()
+			if err := s.c.ZAdd(ctx, s.Key("wait:1"), redis.Z{Score: 1, Member: "waiting"}).Err(); err != nil {
+				b.Fatal(err)
+			}
+			actor := routing.Actor{Source: routing.SourceAGI, Name: "bench"}
+			i := 0
+			for b.Loop() {
+				call := routing.CallID("c" + strconv.Itoa(i))
+				i++
+				if _, err := s.ClaimLongestIdle(ctx, routing.ClaimRequest{Call: call, Loop: "1", TTL: 30 * time.Second, Actor: actor}); !errors.Is(err, routing.ErrNoAgentAvailable) {
+					b.Fatalf("claim behind the line: %v, want ErrNoAgentAvailable", err)
 				}
 			}
 		})

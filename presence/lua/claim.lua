@@ -71,9 +71,28 @@ local function claim()
     return false
   end
 
+  -- line_blocks_all: a live caller in this loop's line came first and has
+  -- rung nobody, so ahead() holds for every agent of the loop and none can
+  -- be claimed; the ready set is not walked. Without this, a call behind
+  -- such a caller looked at every ready agent of the loop (with its load
+  -- and the line's head) before joining the line: O(agents) when calls
+  -- wait while agents come free, as under overload.
+  local function line_blocks_all()
+    local hd = redis.call('ZRANGE', wkey(loop), 0, 7, 'WITHSCORES')
+    for i = 1, #hd, 2 do
+      if hd[i] ~= call then
+        local sc = tonumber(hd[i + 1])
+        if not (sc < arrival or (sc == arrival and hd[i] < call)) then return false end
+        if redis.call('EXISTS', tkey(hd[i])) == 0 then return true end
+      end
+    end
+    return false
+  end
+
   local rk = rkey(loop)
   local offset, batch = 0, 32
-  while true do
+  local blocked = line_blocks_all()
+  while not blocked do
     local ids = redis.call('ZRANGE', rk, offset, offset + batch - 1)
     if #ids == 0 then break end
     for _, id in ipairs(ids) do
