@@ -51,14 +51,20 @@ local function claim()
     arrival = tonumber(c[3])
   end
 
+  -- came_first: the waiting caller other (arrived at score sc) is ahead
+  -- of this call in line order (score, then name, as the line sorts).
+  local function came_first(other, sc)
+    sc = tonumber(sc)
+    return sc < arrival or (sc == arrival and other < call)
+  end
+
   -- ahead: in loop l a live caller other than this one, who has not already
   -- rung agent id, came first. Only the first few of each line are looked at.
   local function ahead(l, id)
     local hd = redis.call('ZRANGE', wkey(l), 0, 7, 'WITHSCORES')
     for i = 1, #hd, 2 do
       if hd[i] ~= call and redis.call('SISMEMBER', tkey(hd[i]), id) == 0 then
-        local sc = tonumber(hd[i + 1])
-        return sc < arrival or (sc == arrival and hd[i] < call)
+        return came_first(hd[i], hd[i + 1])
       end
     end
     return false
@@ -81,8 +87,7 @@ local function claim()
     local hd = redis.call('ZRANGE', wkey(loop), 0, 7, 'WITHSCORES')
     for i = 1, #hd, 2 do
       if hd[i] ~= call then
-        local sc = tonumber(hd[i + 1])
-        if not (sc < arrival or (sc == arrival and hd[i] < call)) then return false end
+        if not came_first(hd[i], hd[i + 1]) then return false end
         if redis.call('EXISTS', tkey(hd[i])) == 0 then return true end
       end
     end
